@@ -1,0 +1,13 @@
+"""The JSON API under /api/v1, documented at /api/openapi.json."""
+from flask_smorest import Api
+
+
+def register_api(api: Api) -> None:
+    """Register every API blueprint."""
+    from spread.api import account, organisations, profiles
+    from spread.extensions import csrf
+
+    for module in (account, organisations, profiles):
+        # spread.auth checks CSRF on the API itself, for session callers only.
+        csrf.exempt(module.blp)
+        api.register_blueprint(module.blp)

@@ -1,0 +1,57 @@
+"""The application factory."""
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+from flask import Flask
+
+from spread import commands, errors
+from spread.auth import register_auth
+from spread.config import default_config
+from spread.extensions import api, babel, csrf, db, migrate
+from spread.i18n import register_i18n
+
+logger = logging.getLogger(__name__)
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Create and configure the spread application."""
+    app = Flask(__name__, instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(default_config(app.instance_path))
+    if test_config:
+        app.config.update(test_config)
+
+    register_extensions(app)
+    register_blueprints(app)
+    errors.register_error_handlers(app)
+    commands.register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind every extension to the app."""
+    from spread import models  # noqa: F401  (every table must be known to Alembic)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=_migrations_directory(), render_as_batch=True,
+                     compare_type=True)
+    csrf.init_app(app)
+    register_auth(app)
+    register_i18n(app, babel)
+    api.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    """Register the JSON API and the HTML pages."""
+    from spread.api import register_api
+    from spread.web import register_web
+
+    register_api(api)
+    register_web(app)
+
+
+def _migrations_directory() -> str:
+    return os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")

@@ -1,0 +1,64 @@
+"""Command-line commands under ``flask --app wsgi``."""
+from __future__ import annotations
+
+import click
+from flask import Flask
+from marshmallow import ValidationError
+
+from spread.extensions import db
+from spread.models import Role
+from spread.schemas.users import RegisterSchema
+from spread.services import demo, users
+
+
+@click.command("create-user")
+@click.argument("email")
+@click.option("--name", default=None, help="Full name (default: the part of EMAIL before @).")
+@click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.PARTICIPANT.value,
+              show_default=True)
+@click.password_option(envvar="SPREAD_NEW_PASSWORD",
+                       help="Password (prompted for; or set SPREAD_NEW_PASSWORD).")
+def create_user_command(email: str, name: str | None, role: str, password: str) -> None:
+    """Create an account, e.g. a coordinator: create-user --role coordinator EMAIL."""
+    data = {"email": email, "name": name or email.split("@")[0], "password": password}
+    try:
+        user = users.register_user(RegisterSchema().load(data), Role(role))
+    except ValidationError as error:
+        db.session.rollback()
+        raise click.ClickException(_format_errors(error.messages)) from None
+    db.session.commit()
+    click.echo(f"Created {user.role} {user.email} (id {user.id}).")
+
+
+@click.command("set-role")
+@click.argument("email")
+@click.argument("role", type=click.Choice([r.value for r in Role]))
+def set_role_command(email: str, role: str) -> None:
+    """Change the role of an existing account."""
+    user = users.find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No account with email {email}.")
+    users.set_role(user, Role(role))
+    db.session.commit()
+    click.echo(f"{user.email} is now {user.role}.")
+
+
+@click.command("seed-demo")
+def seed_demo_command() -> None:
+    """Load the demo organisations, users and profiles (safe to run again)."""
+    report = demo.load_demo_data()
+    db.session.commit()
+    click.echo(
+        f"Demo data: added {report.users} users, {report.organisations} organisations, "
+        f"{report.profiles} profiles. Demo password: {demo.DEMO_PASSWORD}"
+    )
+
+
+def _format_errors(messages: dict) -> str:
+    return "; ".join(f"{name}: {' '.join(map(str, errs))}" for name, errs in messages.items())
+
+
+def register_commands(app: Flask) -> None:
+    """Add spread's commands to the ``flask`` command group."""
+    for command in (create_user_command, set_role_command, seed_demo_command):
+        app.cli.add_command(command)

@@ -1,0 +1,44 @@
+"""Flask extensions, created unbound and initialised in the application factory."""
+from flask_babel import Babel
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_smorest import Api
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import MetaData
+from sqlalchemy.orm import DeclarativeBase
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base with a naming convention so migrations can name constraints."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class SpreadApi(Api):
+    """flask-smorest Api whose errors are handled by :mod:`spread.errors`."""
+
+    @property
+    def ERROR_SCHEMA(self):  # noqa: N802  (flask-smorest's name)
+        from spread.api.common import ApiErrorSchema
+
+        return ApiErrorSchema
+
+    def _register_error_handlers(self):
+        """Leave error handling to spread.errors, which knows pages from API calls."""
+
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate()
+babel = Babel()
+csrf = CSRFProtect()
+login_manager = LoginManager()
+api = SpreadApi()

@@ -1,0 +1,13 @@
+"""Server-rendered HTML pages."""
+from flask import Blueprint, Flask
+
+bp = Blueprint("web", __name__)
+
+
+def register_web(app: Flask) -> None:
+    """Register the page blueprint and the template helpers."""
+    from spread.web import account, organisations, pages, profiles  # noqa: F401  (routes)
+    from spread.web.template_helpers import register_template_helpers
+
+    app.register_blueprint(bp)
+    register_template_helpers(app)

@@ -1,0 +1,123 @@
+"""Pages: browsing, showing and editing giver and taker profiles."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from marshmallow import ValidationError
+from werkzeug.datastructures import MultiDict
+
+from spread.auth import can_edit_profile
+from spread.extensions import db
+from spread.models import Profile
+from spread.schemas.messages import translate_errors
+from spread.schemas.profiles import ProfileQuerySchema, ProfileSchema, ProfileUpdateSchema
+from spread.services import profiles as service
+from spread.services.listing import paginate
+from spread.services.organisations import active_organisations
+from spread.web import bp
+from spread.web.forms import load_form
+
+PROFILE_FORM_FIELDS = (
+    "organisation_id", "language", "title", "description", "problem", "outcomes", "hopes",
+    "facet", "level", "region", "capacity", "available_from", "available_until",
+)
+
+
+def _profile_or_404(profile_id: int) -> Profile:
+    return db.session.get(Profile, profile_id) or abort(404)
+
+
+@bp.route("/profiles")
+@login_required
+def profiles():
+    """Browse and search profiles with filters."""
+    args, errors = load_form(ProfileQuerySchema(), request.args)
+    if args is None:
+        args = ProfileQuerySchema().load({})
+    page = paginate(service.profile_query(args, current_user), args["page"], args["per_page"])
+    return render_template("profiles/list.html", page=page, args=args, errors=errors)
+
+
+@bp.route("/profiles/new", methods=["GET", "POST"])
+@login_required
+def new_profile():
+    """Create a giver (``?side=giver``) or taker (``?side=taker``) profile."""
+    side = request.values.get("side", "giver")
+    if side not in ("giver", "taker"):
+        abort(404)
+    return _edit_profile(None, side)
+
+
+@bp.route("/profiles/<int:profile_id>")
+@login_required
+def profile(profile_id: int):
+    """Show a profile."""
+    return render_template("profiles/show.html", profile=_profile_or_404(profile_id))
+
+
+@bp.route("/profiles/<int:profile_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_profile(profile_id: int):
+    """Edit a profile (its owner, coordinators and admins)."""
+    existing = _profile_or_404(profile_id)
+    if not can_edit_profile(current_user, existing):
+        abort(403)
+    return _edit_profile(existing, existing.side)
+
+
+def _edit_profile(existing: Profile | None, side: str):
+    errors: dict = {}
+    if request.method == "POST":
+        schema = ProfileSchema() if existing is None else ProfileUpdateSchema(partial=False)
+        data, errors = load_form(schema, request.form)
+        if data is not None:
+            try:
+                if existing is None:
+                    existing = service.create_profile(data, current_user)
+                else:
+                    service.update_profile(existing, data)
+            except ValidationError as error:
+                db.session.rollback()
+                errors = translate_errors(error.messages)
+            else:
+                db.session.commit()
+                flash(_("The profile was saved."), "success")
+                return redirect(url_for("web.profile", profile_id=existing.id))
+    form = request.form if request.method == "POST" else _profile_form(existing)
+    return render_template(
+        "profiles/form.html",
+        profile=existing,
+        side=side,
+        form=form,
+        errors=errors,
+        organisations=active_organisations(),
+    ), (422 if errors else 200)
+
+
+def _profile_form(profile: Profile | None):
+    """The form values of an existing profile, as the browser would send them."""
+    if profile is None:
+        return MultiDict({"language": "da"})
+    form = MultiDict()
+    for name in PROFILE_FORM_FIELDS:
+        value = getattr(profile, name)
+        form[name] = "" if value is None else str(value)
+    form["keywords"] = ", ".join(profile.keywords or [])
+    form.setlist("sectors", profile.sectors)
+    form.setlist("target_groups", profile.target_groups)
+    return form
+
+
+@bp.route("/profiles/<int:profile_id>/archive", methods=["POST"])
+@login_required
+def archive_profile(profile_id: int):
+    """Archive or restore a profile (``restore=1`` restores)."""
+    existing = _profile_or_404(profile_id)
+    if not can_edit_profile(current_user, existing):
+        abort(403)
+    restore = request.form.get("restore") == "1"
+    service.set_profile_archived(existing, not restore)
+    db.session.commit()
+    flash(_("The profile was restored.") if restore else _("The profile was archived."), "success")
+    return redirect(url_for("web.profile", profile_id=existing.id))

@@ -1,0 +1,175 @@
+"""Fixtures: a migrated real database per test session, an app, clients and factories."""
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Callable, Iterator
+from datetime import date
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy import delete
+from werkzeug.serving import make_server
+
+from spread import create_app
+from spread.extensions import db
+from spread.models import Organisation, Profile, Role, User
+from spread.services import users as user_service
+from tests.databases import fresh_database
+
+PASSWORD = "correct horse battery"
+_counter = itertools.count(1)
+
+
+def make_test_app(database_url: str, **overrides) -> Flask:
+    """Create an app for tests against ``database_url``."""
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "WTF_CSRF_ENABLED": False,
+        "SERVER_NAME": None,
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> Iterator[str]:
+    """A real database (SQLite file or PostgreSQL), migrated to head once per session."""
+    with fresh_database(tmp_path_factory.mktemp("db")) as url:
+        app = make_test_app(url)
+        with app.app_context():
+            upgrade()
+            db.engine.dispose()
+        yield url
+
+
+@pytest.fixture(scope="session")
+def _session_app(database_url: str) -> Flask:
+    return make_test_app(database_url)
+
+
+@pytest.fixture
+def app(_session_app: Flask) -> Iterator[Flask]:
+    """The app, with an empty database after every test."""
+    with _session_app.app_context():
+        yield _session_app
+        db.session.remove()
+        for table in reversed(db.metadata.sorted_tables):
+            db.session.execute(delete(table))
+        db.session.commit()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A test client for the app."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask):
+    """A CLI runner for the app."""
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def create_user(app: Flask) -> Callable[..., User]:
+    """Factory: create_user(role=..., email=..., name=...) -> committed User."""
+
+    def factory(role: Role | str = Role.PARTICIPANT, email: str | None = None,
+                name: str | None = None, locale: str | None = None) -> User:
+        n = next(_counter)
+        data = {"email": email or f"user{n}@example.dk", "name": name or f"User {n}",
+                "password": PASSWORD, "locale": locale}
+        user = user_service.register_user(data, Role(role))
+        db.session.commit()
+        return user
+
+    return factory
+
+
+@pytest.fixture
+def create_organisation(app: Flask) -> Callable[..., Organisation]:
+    """Factory: create_organisation(name=..., kind=..., region=..., created_by=...)."""
+
+    def factory(name: str | None = None, kind: str = "municipality",
+                region: str | None = "midtjylland", created_by: User | None = None,
+                country: str = "DK") -> Organisation:
+        org = Organisation(name=name or f"Organisation {next(_counter)}", kind=kind,
+                           region=region, country=country, created_by=created_by)
+        db.session.add(org)
+        db.session.commit()
+        return org
+
+    return factory
+
+
+@pytest.fixture
+def create_profile(app: Flask, create_user, create_organisation) -> Callable[..., Profile]:
+    """Factory: create_profile(side=..., owner=..., organisation=..., **fields)."""
+
+    def factory(side: str = "giver", owner: User | None = None,
+                organisation: Organisation | None = None, **fields) -> Profile:
+        owner = owner or create_user()
+        organisation = organisation or create_organisation()
+        values = {
+            "title": f"Profile {next(_counter)}",
+            "description": "Hverdagsrehabilitering i hjemmeplejen for ældre borgere.",
+            "problem": "",
+            "language": "da",
+            "capacity": 1 if side == "giver" else None,
+            "available_from": date(2027, 1, 1),
+            "available_until": date(2027, 6, 30),
+        }
+        values.update(fields)
+        sectors = values.pop("sectors", [])
+        target_groups = values.pop("target_groups", [])
+        profile = Profile(side=side, owner=owner, organisation=organisation, **values)
+        profile.sectors = sectors
+        profile.target_groups = target_groups
+        db.session.add(profile)
+        db.session.commit()
+        return profile
+
+    return factory
+
+
+@pytest.fixture
+def token_for(client: FlaskClient) -> Callable[[User], dict[str, str]]:
+    """token_for(user) -> headers that authenticate API calls as that user."""
+
+    def headers(user: User) -> dict[str, str]:
+        response = client.post("/api/v1/auth/tokens",
+                               json={"email": user.email, "password": PASSWORD})
+        assert response.status_code == 201, response.json
+        return {"Authorization": f"Bearer {response.json['token']}"}
+
+    return headers
+
+
+@pytest.fixture
+def login(client: FlaskClient) -> Callable[[User], FlaskClient]:
+    """login(user) -> the client, logged in through the login form."""
+
+    def do_login(user: User) -> FlaskClient:
+        response = client.post("/login", data={"email": user.email, "password": PASSWORD})
+        assert response.status_code == 302, response.data
+        return client
+
+    return do_login
+
+
+@pytest.fixture
+def live_server(app: Flask) -> Iterator[str]:
+    """Serve the app on a free localhost port in a thread; yields its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
