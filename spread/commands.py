@@ -44,8 +44,12 @@ def set_role_command(email: str, role: str) -> None:
 
 
 @click.command("seed-demo")
-def seed_demo_command() -> None:
+@click.option("--if-empty", is_flag=True, help="Only when the database has no accounts yet.")
+def seed_demo_command(if_empty: bool) -> None:
     """Load the demo organisations, users and profiles (safe to run again)."""
+    if if_empty and users.count_users() > 0:
+        click.echo("The database has accounts already; demo data not loaded.")
+        return
     report = demo.load_demo_data()
     db.session.commit()
     click.echo(
