@@ -12,6 +12,7 @@ from spread.auth import register_auth
 from spread.config import default_config
 from spread.extensions import api, babel, csrf, db, migrate
 from spread.i18n import register_i18n
+from spread.services.suggestions import register_suggestions
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +43,7 @@ def register_extensions(app: Flask) -> None:
     register_auth(app)
     register_i18n(app, babel)
     api.init_app(app)
+    register_suggestions(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -6,9 +6,10 @@ from flask import Flask
 from marshmallow import ValidationError
 
 from spread.extensions import db
-from spread.models import Role
+from spread.models import Profile, Role
 from spread.schemas.users import RegisterSchema
 from spread.services import demo, users
+from spread.services.suggestions import suggestions_for
 
 
 @click.command("create-user")
@@ -58,11 +59,47 @@ def seed_demo_command(if_empty: bool) -> None:
     )
 
 
+@click.command("suggestions")
+@click.option("--profile", "profile_id", type=int, required=True, help="Id of the profile.")
+@click.option("-k", type=click.IntRange(1, 50), default=10, show_default=True,
+              help="How many suggestions.")
+def suggestions_command(profile_id: int, k: int) -> None:
+    """Print the best partners for a profile, with score and reasons."""
+    profile = db.session.get(Profile, profile_id)
+    if profile is None:
+        raise click.ClickException(f"No profile with id {profile_id}.")
+    click.echo(f"{profile.side} {profile.id}: {profile.title} ({profile.organisation.name})")
+    found = suggestions_for(profile, k=k)
+    if not found:
+        click.echo("No suggestions: no profiles on the other side from other organisations.")
+    for rank, suggestion in enumerate(found, start=1):
+        partner, reasons = suggestion.profile, suggestion.reasons
+        click.echo(f"{rank:>2}. {suggestion.score:.3f}  #{partner.id} {partner.title} "
+                   f"({partner.organisation.name})")
+        click.echo("    " + describe_reasons(reasons))
+
+
+def describe_reasons(reasons: dict) -> str:
+    """One line of reasons for the command line."""
+    parts = []
+    if reasons.get("shared_terms"):
+        parts.append("terms: " + ", ".join(reasons["shared_terms"][:6]))
+    if reasons.get("shared_sectors"):
+        parts.append("sectors: " + ", ".join(reasons["shared_sectors"]))
+    if reasons.get("shared_target_groups"):
+        parts.append("target groups: " + ", ".join(reasons["shared_target_groups"]))
+    parts += [label for key, label in (("same_region", "same region"),
+                                       ("same_level", "same level"),
+                                       ("same_facet", "same facet")) if reasons.get(key)]
+    return "; ".join(parts) or "text similarity only"
+
+
 def _format_errors(messages: dict) -> str:
     return "; ".join(f"{name}: {' '.join(map(str, errs))}" for name, errs in messages.items())
 
 
 def register_commands(app: Flask) -> None:
     """Add spread's commands to the ``flask`` command group."""
-    for command in (create_user_command, set_role_command, seed_demo_command):
+    for command in (create_user_command, set_role_command, seed_demo_command,
+                    suggestions_command):
         app.cli.add_command(command)

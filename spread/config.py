@@ -68,4 +68,14 @@ def default_config(instance_path: str) -> dict:
             "security": [{"bearerAuth": []}],
         },
         "PAGE_SIZE": 20,
+        "SMTP_HOST": env.get("SPREAD_SMTP_HOST"),
+        "SMTP_PORT": int(env.get("SPREAD_SMTP_PORT", 587)),
+        "SMTP_USERNAME": env.get("SPREAD_SMTP_USERNAME"),
+        "SMTP_PASSWORD": env.get("SPREAD_SMTP_PASSWORD"),
+        "SMTP_STARTTLS": env.get("SPREAD_SMTP_STARTTLS", "1").lower() in {"1", "true", "yes"},
+        "MAIL_FROM": env.get("SPREAD_MAIL_FROM", "spread <noreply@spread.invalid>"),
+        "PUBLIC_URL": env.get("SPREAD_PUBLIC_URL", "http://127.0.0.1:5000"),
+        # Up to this many profiles the similarity index is rebuilt in the request that finds
+        # it stale; above it, in a background thread while the old index keeps serving.
+        "SUGGESTIONS_SYNC_REFIT_LIMIT": int(env.get("SPREAD_SUGGESTIONS_SYNC_REFIT_LIMIT", 5000)),
     }

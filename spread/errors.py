@@ -8,10 +8,12 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from marshmallow import ValidationError
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 from spread.extensions import db
 from spread.schemas.messages import translate_errors
+from spread.services.errors import ConflictError
 
 logger = logging.getLogger(__name__)
 
@@ -81,8 +83,17 @@ def handle_validation_error(error: ValidationError):
     return error_response(422, None, errors)
 
 
+def handle_conflict(error: Exception):
+    """Stale edits and lost races: roll back and answer 409 with a clear message."""
+    db.session.rollback()
+    message = getattr(error, "message", None) or _messages()[409]
+    return error_response(409, _(message), getattr(error, "errors", None))
+
+
 def handle_database_unavailable(error: OperationalError):
-    """The database cannot be reached: roll back and answer 503."""
+    """The database cannot be reached: roll back and answer 503 (SQLite busy: 409)."""
+    if "database is locked" in str(error):
+        return handle_conflict(error)
     logger.error("database unavailable: %s", error)
     try:
         db.session.rollback()
@@ -105,5 +116,7 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(ValidationError, handle_validation_error)
     app.register_error_handler(OperationalError, handle_database_unavailable)
+    app.register_error_handler(ConflictError, handle_conflict)
+    app.register_error_handler(StaleDataError, handle_conflict)
     if not app.testing and not app.debug:
         app.register_error_handler(Exception, handle_unexpected)

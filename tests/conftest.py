@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from datetime import date
 
 import pytest
-from flask import Flask
+from flask import Flask, g
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import delete
@@ -33,7 +33,17 @@ def make_test_app(database_url: str, **overrides) -> Flask:
         "SERVER_NAME": None,
     }
     config.update(overrides)
-    return create_app(config)
+    app = create_app(config)
+
+    @app.before_request
+    def forget_request_globals() -> None:
+        # Tests keep one app context open around their requests, and Flask reuses it, so
+        # ``g`` (flask-login's current user, Flask-Babel's locale) would leak from one request
+        # into the next. In production every request has a fresh app context.
+        for name in list(vars(g)):
+            g.pop(name, None)
+
+    return app
 
 
 @pytest.fixture(scope="session")

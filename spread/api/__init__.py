@@ -4,10 +4,10 @@ from flask_smorest import Api
 
 def register_api(api: Api) -> None:
     """Register every API blueprint."""
-    from spread.api import account, organisations, profiles
+    from spread.api import account, organisations, profiles, rounds
     from spread.extensions import csrf
 
-    for module in (account, organisations, profiles):
+    for module in (account, organisations, profiles, rounds):
         # spread.auth checks CSRF on the API itself, for session callers only.
         csrf.exempt(module.blp)
         api.register_blueprint(module.blp)

@@ -10,7 +10,9 @@ from spread.auth import can_edit_profile
 from spread.extensions import db
 from spread.models import Profile
 from spread.schemas.profiles import ProfileQuerySchema, ProfileSchema, ProfileUpdateSchema
+from spread.schemas.suggestions import SuggestionQuerySchema, SuggestionSchema
 from spread.services import profiles as service
+from spread.services.suggestions import suggestions_for
 from spread.services.listing import paginate
 
 blp = Blueprint("profiles", __name__, url_prefix="/api/v1/profiles", description="Profiles")
@@ -64,6 +66,16 @@ class ProfileItem(MethodView):
         service.update_profile(profile, data)
         db.session.commit()
         return profile
+
+
+@blp.route("/<int:profile_id>/suggestions", methods=["GET"])
+@blp.arguments(SuggestionQuerySchema, location="query")
+@blp.response(200, SuggestionSchema(many=True))
+@blp.alt_response(404, schema=ApiErrorSchema, description="No such profile")
+def suggestions(args: dict, profile_id: int):
+    """The best partners on the other side, with score and reasons (own organisation excluded)."""
+    require_login()
+    return suggestions_for(get_or_404(Profile, profile_id), k=args["k"])
 
 
 @blp.route("/<int:profile_id>/archive", methods=["POST"])

@@ -1,10 +1,34 @@
 """All models, imported here so Alembic autogenerate and the app see every table."""
+from spread.models.matching_state import MatchingState
 from spread.models.organisation import Organisation
 from spread.models.profile import Profile, ProfileSector, ProfileTargetGroup
+from spread.models.round import (
+    AuditEvent,
+    BannedPair,
+    Enrolment,
+    Interest,
+    OutboxMessage,
+    Pair,
+    PairingRun,
+    PairStatus,
+    Round,
+    RoundState,
+)
 from spread.models.user import ApiToken, Role, User
 
 __all__ = [
     "ApiToken",
+    "AuditEvent",
+    "BannedPair",
+    "Enrolment",
+    "Interest",
+    "MatchingState",
+    "OutboxMessage",
+    "Pair",
+    "PairStatus",
+    "PairingRun",
+    "Round",
+    "RoundState",
     "Organisation",
     "Profile",
     "ProfileSector",

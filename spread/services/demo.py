@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from spread.extensions import db
 from spread.models import Organisation, Profile, Role, User
+from spread.models.matching_state import bump_profiles_version
 from spread.schemas.profiles import ProfileSchema
 from spread.services.users import find_user_by_email, normalise_email
 
@@ -61,6 +62,8 @@ def load_demo_data(path: Path = DEMO_DATA) -> SeedReport:
         db.session.add(profile)
         report.profiles += 1
     db.session.flush()
+    if report.profiles:
+        bump_profiles_version()
     logger.info("demo data: %s", report)
     return report
 

@@ -9,6 +9,7 @@ from sqlalchemy import Select, or_, select
 from spread.extensions import db
 from spread.models import Organisation, Profile, ProfileSector, ProfileTargetGroup, User
 from spread.models.base import utcnow
+from spread.models.matching_state import bump_profiles_version
 from spread.schemas.profiles import profile_consistency_errors
 from spread.services.listing import contains
 
@@ -41,6 +42,7 @@ def create_profile(data: dict, owner: User) -> Profile:
     _apply(profile, data)
     db.session.add(profile)
     db.session.flush()
+    bump_profiles_version()
     logger.info("profile %s (%s) created by user %s", profile.id, profile.side, owner.id)
     return profile
 
@@ -60,6 +62,7 @@ def update_profile(profile: Profile, data: dict) -> Profile:
         raise ValidationError(errors)
     _apply(profile, data)
     db.session.flush()
+    bump_profiles_version()
     return profile
 
 
@@ -67,6 +70,7 @@ def set_profile_archived(profile: Profile, archived: bool) -> Profile:
     """Archive (withdraw) or restore a profile; its data is kept."""
     profile.archived_at = utcnow() if archived else None
     db.session.flush()
+    bump_profiles_version()
     return profile
 
 

@@ -1,0 +1,54 @@
+"""Sending email: every message is kept in the outbox; SMTP delivers it when configured.
+
+Without ``SPREAD_SMTP_HOST`` (development, tests) the outbox is the only delivery: admins and
+coordinators read it at /outbox. A ``key`` makes a message idempotent: a second message with the
+same key is not sent (reminders use this never to repeat themselves).
+"""
+from __future__ import annotations
+
+import logging
+import smtplib
+from email.message import EmailMessage
+
+from flask import current_app
+from sqlalchemy import select
+
+from spread.extensions import db
+from spread.models import OutboxMessage
+
+logger = logging.getLogger(__name__)
+
+
+def send_mail(to: str, subject: str, body: str, kind: str = "message",
+              key: str | None = None) -> OutboxMessage | None:
+    """Queue a plain-text email in the current transaction; None if ``key`` was sent before."""
+    if key is not None and db.session.scalar(
+            select(OutboxMessage.id).where(OutboxMessage.key == key)) is not None:
+        return None
+    message = OutboxMessage(to=to, subject=subject, body=body, kind=kind, key=key)
+    db.session.add(message)
+    db.session.flush()
+    if current_app.config.get("SMTP_HOST"):
+        message.delivered = deliver(message)
+    return message
+
+
+def deliver(message: OutboxMessage) -> bool:
+    """Send one message over SMTP; failures are logged and leave it undelivered in the outbox."""
+    config = current_app.config
+    email = EmailMessage()
+    email["From"] = config["MAIL_FROM"]
+    email["To"] = message.to
+    email["Subject"] = message.subject
+    email.set_content(message.body)
+    try:
+        with smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=10) as smtp:
+            if config.get("SMTP_STARTTLS"):
+                smtp.starttls()
+            if config.get("SMTP_USERNAME"):
+                smtp.login(config["SMTP_USERNAME"], config["SMTP_PASSWORD"])
+            smtp.send_message(email)
+        return True
+    except (OSError, smtplib.SMTPException):
+        logger.exception("could not deliver mail %s to %s", message.id, message.to)
+        return False
