@@ -17,6 +17,7 @@ from spread import create_app
 from spread.extensions import db
 from spread.models import Organisation, Profile, Role, User
 from spread.services import users as user_service
+from spread.services.suggestions import engine, register_suggestions
 from tests.databases import fresh_database
 
 PASSWORD = "correct horse battery"
@@ -64,9 +65,11 @@ def _session_app(database_url: str) -> Flask:
 
 @pytest.fixture
 def app(_session_app: Flask) -> Iterator[Flask]:
-    """The app, with an empty database after every test."""
+    """The app, with an empty database and a fresh suggestion index after every test."""
     with _session_app.app_context():
         yield _session_app
+        engine().wait_for_refit(timeout=60)
+        register_suggestions(_session_app)
         db.session.remove()
         for table in reversed(db.metadata.sorted_tables):
             db.session.execute(delete(table))

@@ -129,7 +129,8 @@ def test_stale_version_is_refused(client, people, open_round):
                        json={"version": pair["version"], "reason": "Poor fit"},
                        headers=coordinator).status_code == 200
     response = client.post(f"/api/v1/pairs/{pair['id']}/approve",
-                           json={"version": pair["version"]}, headers=coordinator)
+                           json={"version": pair["version"]},
+                           headers={**coordinator, "Accept-Language": "en"})
     assert response.status_code == 409
     assert "someone else" in response.json["message"]
 

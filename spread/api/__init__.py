@@ -3,7 +3,12 @@ from flask_smorest import Api
 
 
 def register_api(api: Api) -> None:
-    """Register every API blueprint."""
+    """Register every API blueprint; unknown query parameters are rejected like unknown fields."""
+    from flask_smorest import Blueprint
+
+    parser = Blueprint.ARGUMENTS_PARSER
+    parser.DEFAULT_UNKNOWN_BY_LOCATION = {
+        **parser.DEFAULT_UNKNOWN_BY_LOCATION, "query": None, "querystring": None}
     from spread.api import account, organisations, profiles, rounds
     from spread.extensions import csrf
 
