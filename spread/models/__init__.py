@@ -1,4 +1,17 @@
 """All models, imported here so Alembic autogenerate and the app see every table."""
+from spread.models.dialogue import (
+    ActionTick,
+    Adoption,
+    Dialogue,
+    Evaluation,
+    FollowUp,
+    LogEntry,
+    LogEntryRevision,
+    NextAction,
+    PhaseGuide,
+    PhaseMark,
+    PoorFitFlag,
+)
 from spread.models.matching_state import MatchingState
 from spread.models.organisation import Organisation
 from spread.models.profile import Profile, ProfileSector, ProfileTargetGroup
@@ -17,6 +30,17 @@ from spread.models.round import (
 from spread.models.user import ApiToken, Role, User
 
 __all__ = [
+    "ActionTick",
+    "Adoption",
+    "Dialogue",
+    "Evaluation",
+    "FollowUp",
+    "LogEntry",
+    "LogEntryRevision",
+    "NextAction",
+    "PhaseGuide",
+    "PhaseMark",
+    "PoorFitFlag",
     "ApiToken",
     "AuditEvent",
     "BannedPair",
