@@ -12,6 +12,7 @@ from spread.auth import register_auth
 from spread.config import default_config
 from spread.extensions import api, babel, csrf, db, migrate
 from spread.i18n import register_i18n
+from spread.security import register_security_headers
 from spread.services.suggestions import register_suggestions
 
 logger = logging.getLogger(__name__)
@@ -29,6 +30,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_blueprints(app)
     errors.register_error_handlers(app)
     commands.register_commands(app)
+    register_security_headers(app)
     return app
 
 
