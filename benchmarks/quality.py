@@ -39,10 +39,16 @@ def load_cases(path=DATA):
     return takers, givers
 
 
-def to_profile(case, text_only=False):
-    """A case as a matching profile (no ``type``: that is the label)."""
+def to_profile(case, fields="none"):
+    """A case as a matching profile (never ``type``: that is the label).
+
+    ``fields``: "none" (text only), "basic" (primary_sector → sectors,
+    lead_organisation_category → level, single-country geocoverage → region)
+    or "tech" (basic + ``technology`` → facet: AI vs blockchain, a
+    profile-level property like an OPSI facet, not the innovation type).
+    """
     profile = {"text": f"{case.get('name') or ''}. {case.get('description') or ''}"}
-    if text_only:
+    if fields == "none":
         return profile
     sectors = [s for s in (case.get("primary_sector"),) if s]
     geo = case.get("geocoverage") or []
@@ -52,6 +58,8 @@ def to_profile(case, text_only=False):
         region=geo[0] if len(geo) == 1 else None,
         organisation=case.get("lead_organisation_name") or None,
     )
+    if fields == "tech":
+        profile["facet"] = case.get("technology") or None
     return profile
 
 
@@ -76,6 +84,34 @@ def evaluate(name, ranked, rel, rows):
     rows.append((name, ndcg_at_k(ranked, rel, K), recall_at_k(ranked, rel, K)))
 
 
+def held_out_weights(model, ft, fg, rel, rows, label):
+    """Learn criterion weights with ``fit_weights`` on half the takers, test on the other half.
+
+    Training pairs: every (taker, giver) pair of the training half, label 1
+    when relevant (> 0). Both directions are reported, each next to the
+    default weights on the same test half. The model's weights are reset
+    afterwards.
+    """
+    n = len(ft)
+    perm = np.random.default_rng(0).permutation(n)
+    a, b = np.sort(perm[: n // 2]), np.sort(perm[n // 2:])
+    for name, train, test in (("A", a, b), ("B", b, a)):
+        test_name = "B" if name == "A" else "A"
+        model.weights_ = model._param_weights()
+        idx, _ = model.top_k_features(ft.take(test), fg, k=K)
+        rows.append((f"{label}, default weights, on {test_name}",
+                     ndcg_at_k(idx, rel[test], K), recall_at_k(idx, rel[test], K)))
+        t_idx = np.repeat(train, len(fg))
+        g_idx = np.tile(np.arange(len(fg)), len(train))
+        model.fit_weights(ft.take(t_idx), fg.take(g_idx), rel[train].ravel() > 0)
+        idx, _ = model.top_k_features(ft.take(test), fg, k=K)
+        rows.append((f"{label}, weights learned on {name}, on {test_name}",
+                     ndcg_at_k(idx, rel[test], K), recall_at_k(idx, rel[test], K)))
+        print(f"  weights learned on half {name}: "
+              + ", ".join(f"{c} {w:.2f}" for c, w in model.weights_.items()))
+    model.weights_ = model._param_weights()
+
+
 def main():
     takers, givers = load_cases()
     rel = relevance_matrix(takers, givers)
@@ -86,25 +122,34 @@ def main():
     random_ranked = np.array([rng.permutation(len(givers))[:K] for _ in takers])
     evaluate("random", random_ranked, rel, rows)
 
-    texts_t = [to_profile(c, True)["text"] for c in takers]
-    texts_g = [to_profile(c, True)["text"] for c in givers]
+    texts_t = [to_profile(c)["text"] for c in takers]
+    texts_g = [to_profile(c)["text"] for c in givers]
     tfidf = TfidfVectorizer().fit(texts_t + texts_g)
     S = (tfidf.transform(texts_t) @ tfidf.transform(texts_g).T).toarray()
     evaluate("plain word TF-IDF (text)", ranking_from_scores(S), rel, rows)
 
-    for label, text_only in (("SimilarityModel, text only", True),
-                             ("SimilarityModel, text + fields", False)):
-        pt = [to_profile(c, text_only) for c in takers]
-        pg = [to_profile(c, text_only) for c in givers]
+    variants = (
+        ("model, text only", "none", {}),
+        ("model, text only, LSA off", "none", {"n_components": None}),
+        ("model + basic fields", "basic", {}),
+        ("model + basic fields + technology", "tech", {}),
+        ("model + fields + tech, LSA off", "tech", {"n_components": None}),
+    )
+    for label, fields, params in variants:
+        pt = [to_profile(c, fields) for c in takers]
+        pg = [to_profile(c, fields) for c in givers]
         t0 = time.perf_counter()
-        model = SimilarityModel().fit(pt + pg)
-        idx, _ = model.top_k(pt, pg, k=K)
-        evaluate(f"{label}", idx, rel, rows)
-        print(f"  {label}: fit + top-{K} in {time.perf_counter() - t0:.2f} s")
+        model = SimilarityModel(**params).fit(pt + pg)
+        ft, fg = model.transform(pt), model.transform(pg)
+        idx, _ = model.top_k_features(ft, fg, k=K)
+        evaluate(label, idx, rel, rows)
+        print(f"  {label}: fit + transform + top-{K} in {time.perf_counter() - t0:.2f} s")
+        if fields == "tech" and not params:
+            held_out_weights(model, ft, fg, rel, rows, label)
 
-    print(f"\n{'method':34s} nDCG@{K}  recall@{K}")
+    print(f"\n{'method':58s} nDCG@{K}  recall@{K}")
     for name, ndcg, recall in rows:
-        print(f"{name:34s} {ndcg:7.3f}  {recall:8.3f}")
+        print(f"{name:58s} {ndcg:7.3f}  {recall:8.3f}")
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ Usage::
 """
 
 import argparse
+import os
 import time
 
 import _common  # noqa: F401
@@ -25,10 +26,13 @@ def main():
     t0 = time.perf_counter()
     model = SimilarityModel().fit(givers[:20_000] + takers)
     t1 = time.perf_counter()
+    c1 = time.process_time()
     giver_feats = model.transform(givers)  # precomputed once, reused per request
     t2 = time.perf_counter()
+    c2 = time.process_time()
     print(f"fit on 20,000 + {args.queries} profiles: {t1 - t0:.1f} s; "
-          f"transform {args.n:,} givers: {t2 - t1:.1f} s")
+          f"transform {args.n:,} givers: {t2 - t1:.1f} s (CPU {c2 - c1:.1f} s); "
+          f"load average {os.getloadavg()[0]:.1f}")
     times = []
     for i, taker in enumerate(takers):
         s = time.perf_counter()

@@ -15,7 +15,7 @@ from sklearn.utils.validation import check_is_fitted
 from . import scoring
 from .explain import explain_pair
 from .features import FieldEncoder, ProfileFeatures, equal_codes
-from .text import WordAnalyzer, collect_stems, most_common_surface, normalise
+from .text import CharNgramVectorizer, WordAnalyzer, collect_stems, most_common_surface
 
 logger = logging.getLogger(__name__)
 
@@ -85,8 +85,8 @@ class SimilarityModel(BaseEstimator):
     ----------
     word_vectorizer_ : TfidfVectorizer
         Word-stem TF-IDF.
-    char_vectorizer_ : TfidfVectorizer
-        Character n-gram TF-IDF.
+    char_vectorizer_ : matching.text.CharNgramVectorizer
+        Character n-gram TF-IDF (n-grams computed once per distinct word).
     svd_ : TruncatedSVD or None
         The LSA projection, None when vectors stay sparse.
     field_encoder_ : FieldEncoder
@@ -160,9 +160,7 @@ class SimilarityModel(BaseEstimator):
         self.word_vectorizer_ = TfidfVectorizer(
             analyzer=analyzer, sublinear_tf=True, dtype=np.float32
         )
-        self.char_vectorizer_ = TfidfVectorizer(
-            analyzer="char_wb",
-            preprocessor=normalise,
+        self.char_vectorizer_ = CharNgramVectorizer(
             ngram_range=tuple(self.char_ngram_range),
             sublinear_tf=True,
             max_features=self.max_char_features,

@@ -49,8 +49,18 @@ class Weights:
         self.known = np.array([weights[f] for f in FIELDS], dtype=np.float32)
 
 
+def _uniform(known):
+    """True when every row of a ``known`` matrix is the same (or there are none)."""
+    return known.shape[0] == 0 or bool((known == known[0]).all())
+
+
 def score_block(a, b, w):
     """Score every pair between two feature blocks.
+
+    When every candidate knows the same criteria (the usual case for a
+    precomputed side), the denominator depends on the row only and is folded
+    into the row vectors before the product, so no extra pass over the
+    (rows × candidates) block is needed.
 
     Parameters
     ----------
@@ -64,15 +74,29 @@ def score_block(a, b, w):
     ndarray of shape (len(a), len(b)), float32
         Scores in [0, 1].
     """
+    ka = a.known * w.known
+    if w.text > 0 and _uniform(b.known):
+        row_den = w.text + (ka @ b.known[0] if len(b) else np.zeros(len(a), np.float32))
+        scale = (1.0 / row_den).astype(np.float32)
+        if sp.issparse(a.vectors):
+            left = a.vectors.multiply(w.columns).multiply(scale[:, None]).tocsr()
+            num = np.asarray((left @ b.vectors.T).toarray(), dtype=np.float32)
+        else:
+            num = (a.vectors * w.columns * scale[:, None]) @ b.vectors.T
+        np.clip(num, 0.0, 1.0, out=num)
+        return num
     if sp.issparse(a.vectors):
         num = (a.vectors.multiply(w.columns).tocsr() @ b.vectors.T).toarray()
         num = np.asarray(num, dtype=np.float32)
     else:
         num = (a.vectors * w.columns) @ b.vectors.T
-    den = (a.known * w.known) @ b.known.T
+    den = ka @ b.known.T
     den += w.text
-    np.divide(num, den, out=num, where=den > 0)
-    num[den <= 0] = 0.0
+    if w.text > 0:
+        num /= den
+    else:
+        np.divide(num, den, out=num, where=den > 0)
+        num[den <= 0] = 0.0
     np.clip(num, 0.0, 1.0, out=num)
     return num
 
@@ -146,7 +170,7 @@ def select_top_k(s, k):
     """
     n, m = s.shape
     if k < m:
-        part = np.argpartition(-s, k - 1, axis=1)[:, :k]
+        part = np.argpartition(s, m - k, axis=1)[:, m - k:]
         kth = np.take_along_axis(s, part, axis=1).min(axis=1)
         # Rows where ties at the k-th value exceed the partition: resolve exactly.
         n_ge = (s >= kth[:, None]).sum(axis=1)
