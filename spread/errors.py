@@ -7,7 +7,7 @@ from flask import Flask, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from marshmallow import ValidationError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
@@ -117,6 +117,7 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(ValidationError, handle_validation_error)
     app.register_error_handler(OperationalError, handle_database_unavailable)
     app.register_error_handler(ConflictError, handle_conflict)
+    app.register_error_handler(IntegrityError, handle_conflict)
     app.register_error_handler(StaleDataError, handle_conflict)
     if not app.testing and not app.debug:
         app.register_error_handler(Exception, handle_unexpected)

@@ -59,8 +59,26 @@ def database_url(tmp_path_factory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def _session_app(database_url: str) -> Flask:
-    return make_test_app(database_url)
+def _session_app(database_url: str) -> Iterator[Flask]:
+    app = make_test_app(database_url)
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def make_app(database_url: str) -> Iterator[Callable[..., Flask]]:
+    """make_app(**config) -> another app on the test database; its connections closed after."""
+    made: list[Flask] = []
+
+    def factory(**overrides) -> Flask:
+        made.append(make_test_app(database_url, **overrides))
+        return made[-1]
+
+    yield factory
+    for other in made:
+        with other.app_context():
+            db.engine.dispose()
 
 
 @pytest.fixture

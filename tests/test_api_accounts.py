@@ -20,7 +20,8 @@ def test_register_then_token_then_me(client):
 def test_duplicate_email_is_a_clear_field_error(client, create_user):
     create_user(email="taken@example.dk")
     response = client.post("/api/v1/auth/register", json={
-        "email": "TAKEN@example.dk", "name": "X", "password": PASSWORD})
+        "email": "TAKEN@example.dk", "name": "X", "password": PASSWORD},
+        headers={"Accept-Language": "en"})
     assert response.status_code == 422
     assert set(response.json) == {"code", "message", "errors"}
     assert "already exists" in response.json["errors"]["email"][0]
@@ -41,11 +42,14 @@ def test_bad_registration_is_422_with_field_messages(client, payload, field):
 
 def test_wrong_password_gives_no_token(client, create_user):
     user = create_user()
-    response = client.post("/api/v1/auth/tokens", json={"email": user.email, "password": "nope"})
+    english = {"Accept-Language": "en"}
+    response = client.post("/api/v1/auth/tokens", json={"email": user.email, "password": "nope"},
+                           headers=english)
     assert response.status_code == 401
     assert response.json["message"] == "Wrong email or password."
     response = client.post("/api/v1/auth/tokens",
-                           json={"email": "nobody@example.dk", "password": "nope"})
+                           json={"email": "nobody@example.dk", "password": "nope"},
+                           headers=english)
     assert response.status_code == 401
     assert response.json["message"] == "Wrong email or password."
 
@@ -63,10 +67,8 @@ def test_malformed_json_is_a_clear_error(client):
     assert set(response.json) == {"code", "message", "errors"}
 
 
-def test_session_writes_to_the_api_need_the_csrf_token(database_url, create_user):
-    from tests.conftest import make_test_app
-
-    app = make_test_app(database_url, WTF_CSRF_ENABLED=True)
+def test_session_writes_to_the_api_need_the_csrf_token(make_app, create_user):
+    app = make_app(WTF_CSRF_ENABLED=True)
     client = app.test_client()
     user = create_user()
     page = client.get("/login").get_data(as_text=True)

@@ -1,8 +1,6 @@
 """Every page and API answer carries the security headers."""
 import pytest
 
-from tests.conftest import make_test_app
-
 
 @pytest.mark.parametrize("path", ["/", "/login", "/api/openapi.json", "/api/v1/me", "/nowhere"])
 def test_security_headers(client, path):
@@ -16,10 +14,10 @@ def test_security_headers(client, path):
     assert "Strict-Transport-Security" not in headers
 
 
-def test_https_deployments_get_hsts_and_secure_cookies(database_url, create_user):
+def test_https_deployments_get_hsts_and_secure_cookies(make_app, create_user):
     from tests.conftest import PASSWORD
 
-    app = make_test_app(database_url, SPREAD_HTTPS=True, SESSION_COOKIE_SECURE=True)
+    app = make_app(SPREAD_HTTPS=True, SESSION_COOKIE_SECURE=True)
     client = app.test_client()
     user = create_user()
     response = client.post("/login", data={"email": user.email, "password": PASSWORD})

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
+from spread.schemas.messages import N_
 from spread.schemas.base import BaseSchema, PageSchema, one_of, text
 from spread.vocabulary import ORGANISATION_KINDS, REGIONS
 
@@ -16,7 +17,7 @@ class OrganisationSchema(BaseSchema):
     region = fields.String(load_default=None, allow_none=True, validate=one_of(REGIONS))
     country = fields.String(
         load_default="DK",
-        validate=validate.Regexp(r"^[A-Z]{2}$", error="Use a two-letter country code."),
+        validate=validate.Regexp(r"^[A-Z]{2}$", error=N_("Use a two-letter country code.")),
     )
     archived = fields.Boolean(dump_only=True)
     created_at = fields.DateTime(dump_only=True)

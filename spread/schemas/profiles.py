@@ -4,6 +4,7 @@ from __future__ import annotations
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from spread.schemas.base import BaseSchema, PageSchema, number_range, one_of, text
+from spread.schemas.messages import N_
 from spread.schemas.organisations import OrganisationRefSchema
 from spread.schemas.users import UserRefSchema
 from spread.vocabulary import (
@@ -50,9 +51,12 @@ class ProfileSchema(BaseSchema):
     created_at = fields.DateTime(dump_only=True)
     updated_at = fields.DateTime(dump_only=True)
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def check_side_fields(self, data: dict, **kwargs) -> None:
-        """Reject giver-only fields on takers and vice versa; check the availability window."""
+        """Reject giver-only fields on takers and vice versa; check the availability window.
+
+        Runs even when a field is invalid, so that a form shows every problem at once.
+        """
         errors = profile_consistency_errors(data)
         if errors:
             raise ValidationError(errors)
@@ -73,13 +77,13 @@ def profile_consistency_errors(data: dict) -> dict[str, list[str]]:
     side = data.get("side")
     errors: dict[str, list[str]] = {}
     misplaced = GIVER_ONLY if side == "taker" else TAKER_ONLY if side == "giver" else ()
-    message = "Only givers have this field." if side == "taker" else "Only takers have this field."
+    message = N_("Only givers have this field.") if side == "taker" else N_("Only takers have this field.")
     for name in misplaced:
         if data.get(name) not in (None, ""):
             errors[name] = [message]
     start, end = data.get("available_from"), data.get("available_until")
     if start and end and end < start:
-        errors["available_until"] = ["The end of the window must not be before its start."]
+        errors["available_until"] = [N_("The end of the window must not be before its start.")]
     return errors
 
 

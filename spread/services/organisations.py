@@ -7,13 +7,14 @@ from marshmallow import ValidationError
 from sqlalchemy import Select, func, select
 
 from spread.extensions import db
+from spread.schemas.messages import N_
 from spread.models import Organisation, User
 from spread.models.base import utcnow
 from spread.services.listing import contains
 
 logger = logging.getLogger(__name__)
 
-DUPLICATE_NAME = "An organisation with this name already exists."
+DUPLICATE_NAME = N_("An organisation with this name already exists.")
 
 
 def _check_unique_name(name: str, exclude_id: int | None = None) -> None:

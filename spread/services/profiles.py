@@ -7,6 +7,7 @@ from marshmallow import ValidationError
 from sqlalchemy import Select, or_, select
 
 from spread.extensions import db
+from spread.schemas.messages import N_
 from spread.models import Organisation, Profile, ProfileSector, ProfileTargetGroup, User
 from spread.models.base import utcnow
 from spread.models.matching_state import bump_profiles_version
@@ -15,7 +16,7 @@ from spread.services.listing import contains
 
 logger = logging.getLogger(__name__)
 
-UNKNOWN_ORGANISATION = "No such organisation, or it is archived."
+UNKNOWN_ORGANISATION = N_("No such organisation, or it is archived.")
 SEARCHED_COLUMNS = ("title", "description", "problem", "outcomes", "hopes")
 
 
@@ -28,7 +29,8 @@ def _organisation_for(organisation_id: int) -> Organisation:
 
 def _apply(profile: Profile, data: dict) -> None:
     for key, value in data.items():
-        if key == "organisation_id":
+        if key == "organisation_id" and (profile.id is None or value != profile.organisation_id):
+            # Keeping the organisation a profile already has is fine even once it is archived.
             profile.organisation = _organisation_for(value)
         setattr(profile, key, value)
 
@@ -60,6 +62,8 @@ def update_profile(profile: Profile, data: dict) -> Profile:
     errors = profile_consistency_errors({**kept, **data})
     if errors:
         raise ValidationError(errors)
+    if profile.side == "giver" and "capacity" in data and not data["capacity"]:
+        data = {**data, "capacity": 1}  # a giver hosts at least one taker, as on creation
     _apply(profile, data)
     db.session.flush()
     bump_profiles_version()

@@ -8,12 +8,13 @@ from marshmallow import ValidationError
 from sqlalchemy import func, select
 
 from spread.extensions import db
+from spread.schemas.messages import N_
 from spread.models import ApiToken, Role, User
 from spread.models.user import hash_token
 
 logger = logging.getLogger(__name__)
 
-DUPLICATE_EMAIL = "An account with this email address already exists."
+DUPLICATE_EMAIL = N_("An account with this email address already exists.")
 
 
 def normalise_email(email: str) -> str:

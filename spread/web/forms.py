@@ -44,4 +44,20 @@ def load_form(schema: Schema, form: MultiDict) -> tuple[dict | None, dict]:
     try:
         return schema.load(form_input(schema, form)), {}
     except ValidationError as error:
-        return None, translate_errors(error.messages)
+        return None, translate_errors(flatten_errors(error.messages))
+
+
+def flatten_errors(errors: dict) -> dict[str, list[str]]:
+    """One flat list of messages per field: list fields report ``{index: [messages]}``."""
+    flat: dict[str, list[str]] = {}
+    for name, messages in errors.items():
+        if isinstance(messages, dict):
+            collected: list[str] = []
+            for nested in messages.values():
+                for message in nested if isinstance(nested, list) else [nested]:
+                    if message not in collected:
+                        collected.append(message)
+            flat[name] = collected
+        else:
+            flat[name] = messages
+    return flat

@@ -15,6 +15,7 @@ from spread.schemas.profiles import ProfileQuerySchema, ProfileSchema, ProfileUp
 from spread.services import profiles as service
 from spread.services.listing import paginate
 from spread.services.organisations import active_organisations
+from spread.services.suggestions import suggestions_for
 from spread.web import bp
 from spread.web.forms import load_form
 
@@ -52,8 +53,10 @@ def new_profile():
 @bp.route("/profiles/<int:profile_id>")
 @login_required
 def profile(profile_id: int):
-    """Show a profile."""
-    return render_template("profiles/show.html", profile=_profile_or_404(profile_id))
+    """Show a profile with the best partners on the other side."""
+    shown = _profile_or_404(profile_id)
+    suggestions = [] if shown.archived else suggestions_for(shown, k=10)
+    return render_template("profiles/show.html", profile=shown, suggestions=suggestions)
 
 
 @bp.route("/profiles/<int:profile_id>/edit", methods=["GET", "POST"])
@@ -91,8 +94,16 @@ def _edit_profile(existing: Profile | None, side: str):
         side=side,
         form=form,
         errors=errors,
-        organisations=active_organisations(),
+        organisations=_organisation_choices(existing),
     ), (422 if errors else 200)
+
+
+def _organisation_choices(profile: Profile | None) -> list:
+    """Active organisations, plus the profile's own one even if it has since been archived."""
+    choices = active_organisations()
+    if profile is not None and profile.organisation.archived:
+        choices.append(profile.organisation)
+    return choices
 
 
 def _profile_form(profile: Profile | None):
