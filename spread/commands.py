@@ -4,11 +4,12 @@ from __future__ import annotations
 import click
 from flask import Flask
 from marshmallow import ValidationError
+from sqlalchemy import select
 
 from spread.extensions import db
-from spread.models import Profile, Role
+from spread.models import PairingRun, Profile, Role, Round, User
 from spread.schemas.users import RegisterSchema
-from spread.services import demo, users
+from spread.services import demo, pairing_runs, users
 from spread.services.suggestions import suggestions_for
 
 
@@ -94,6 +95,96 @@ def describe_reasons(reasons: dict) -> str:
     return "; ".join(parts) or "text similarity only"
 
 
+@click.command("pair-round")
+@click.argument("round_ref", metavar="ROUND")
+@click.option("--method", type=click.Choice(pairing_runs.METHODS), default="optimal",
+              show_default=True, help="optimal: largest total fit; stable: no blocking pair.")
+@click.option("--only-unpaired", is_flag=True,
+              help="Keep the current proposals and pair only the profiles that have none.")
+@click.option("--as", "as_email", default=None, metavar="EMAIL",
+              help="Run as this coordinator (default: the first admin or coordinator).")
+def pair_round_command(round_ref: str, method: str, only_unpaired: bool,
+                       as_email: str | None) -> None:
+    """Run the pairing for ROUND (its id or exact name) and print the result."""
+    round_ = _find_round(round_ref)
+    actor = _coordinator(as_email)
+    try:
+        run = pairing_runs.start_run(round_, method, actor, only_unpaired)
+    except ValidationError as error:
+        db.session.rollback()
+        raise click.ClickException(_format_errors(error.messages)) from None
+    db.session.commit()
+    click.echo(f"Pairing run {run.id} for round {round_.id} ({round_.name}), method {method}"
+               + (", only unpaired" if only_unpaired else "") + f", as {actor.email}.")
+    with click.progressbar(length=100, label="Pairing", show_percent=True) as bar:
+        def progress(stage: str, fraction: float) -> None:
+            bar.label = f"{stage:<12}"
+            bar.update(max(0, round(fraction * 100) - bar.pos))
+
+        try:
+            run = pairing_runs.execute_run(run, progress)
+        except Exception as error:  # noqa: BLE001  (recorded on the run by execute_run)
+            raise click.ClickException(f"The pairing run failed: {error}") from None
+    _print_summary(run)
+
+
+def _find_round(ref: str) -> Round:
+    round_ = db.session.get(Round, int(ref)) if ref.isdigit() else None
+    if round_ is None:
+        round_ = db.session.scalar(select(Round).where(Round.name == ref).order_by(Round.id.desc()))
+    if round_ is None:
+        raise click.ClickException(f"No round with id or name {ref!r}.")
+    return round_
+
+
+def _coordinator(email: str | None) -> User:
+    if email:
+        user = users.find_user_by_email(email)
+        if user is None:
+            raise click.ClickException(f"No account with email {email}.")
+        if not user.is_coordinator:
+            raise click.ClickException(f"{user.email} is not a coordinator or admin.")
+        return user
+    user = db.session.scalar(select(User).where(
+        User.role.in_((Role.ADMIN.value, Role.COORDINATOR.value)), User.active.is_(True))
+        .order_by(User.id))
+    if user is None:
+        raise click.ClickException("There is no coordinator or admin account; create one with "
+                                   "create-user --role coordinator, or pass --as EMAIL.")
+    return user
+
+
+def _print_summary(run: PairingRun) -> None:
+    summary = run.summary or {}
+    click.echo(f"Done: {summary.get('pairs', 0)} pairs proposed, {summary.get('kept', 0)} kept, "
+               f"from {summary.get('takers', 0)} takers and {summary.get('givers', 0)} givers; "
+               f"total fit {summary.get('total_fit', 0)}.")
+    unpaired = summary.get("unpaired") or {}
+    if unpaired:
+        click.echo(f"Unpaired ({len(unpaired)}):")
+        for profile_id, code in sorted(unpaired.items(), key=lambda item: int(item[0])):
+            profile = db.session.get(Profile, int(profile_id))
+            title = f"{profile.side} #{profile.id} {profile.title}" if profile else profile_id
+            click.echo(f"  {title}: {pairing_runs.UNPAIRED_REASONS.get(code, code)}")
+    click.echo(f"Review the proposals at /rounds/{run.round_id}/pairs.")
+
+
+@click.command("send-reminders")
+@click.option("--stall-days", type=click.IntRange(1, 365), default=None,
+              help="Days without activity before a dialogue counts as stalled "
+                   "(default: DIALOGUE_STALL_DAYS, 14).")
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Send as if today were this date (YYYY-MM-DD).")
+def send_reminders_command(stall_days: int | None, today) -> None:
+    """Email the dialogue reminders that are due; each reminder is sent only once."""
+    from spread.services.reminders import send_reminders
+
+    report = send_reminders(today.date() if today else None, stall_days)
+    db.session.commit()
+    click.echo("Sent {total} reminders: {stalled} stalled, {overdue} overdue, {evaluate} "
+               "evaluation, {followup} follow-up.".format(total=report.total, **report.sent))
+
+
 def _format_errors(messages: dict) -> str:
     return "; ".join(f"{name}: {' '.join(map(str, errs))}" for name, errs in messages.items())
 
@@ -101,5 +192,5 @@ def _format_errors(messages: dict) -> str:
 def register_commands(app: Flask) -> None:
     """Add spread's commands to the ``flask`` command group."""
     for command in (create_user_command, set_role_command, seed_demo_command,
-                    suggestions_command):
+                    suggestions_command, pair_round_command, send_reminders_command):
         app.cli.add_command(command)

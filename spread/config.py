@@ -75,6 +75,10 @@ def default_config(instance_path: str) -> dict:
         "SMTP_STARTTLS": env.get("SPREAD_SMTP_STARTTLS", "1").lower() in {"1", "true", "yes"},
         "MAIL_FROM": env.get("SPREAD_MAIL_FROM", "spread <noreply@spread.invalid>"),
         "PUBLIC_URL": env.get("SPREAD_PUBLIC_URL", "http://127.0.0.1:5000"),
+        # A dialogue with no activity for this many days counts as stalled (reminders, dashboard).
+        "DIALOGUE_STALL_DAYS": int(env.get("SPREAD_DIALOGUE_STALL_DAYS", 14)),
+        # The follow-up report on adoption is due this many months after the internship.
+        "DIALOGUE_FOLLOWUP_MONTHS": int(env.get("SPREAD_DIALOGUE_FOLLOWUP_MONTHS", 6)),
         # Up to this many profiles the similarity index is rebuilt in the request that finds
         # it stale; above it, in a background thread while the old index keeps serving.
         "SUGGESTIONS_SYNC_REFIT_LIMIT": int(env.get("SPREAD_SUGGESTIONS_SYNC_REFIT_LIMIT", 5000)),

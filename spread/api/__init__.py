@@ -9,10 +9,19 @@ def register_api(api: Api) -> None:
     parser = Blueprint.ARGUMENTS_PARSER
     parser.DEFAULT_UNKNOWN_BY_LOCATION = {
         **parser.DEFAULT_UNKNOWN_BY_LOCATION, "query": None, "querystring": None}
-    from spread.api import account, organisations, profiles, rounds
+    from spread.api import (
+        account,
+        dialogue_stats,
+        dialogues,
+        organisations,
+        profiles,
+        round_reports,
+        rounds,
+    )
     from spread.extensions import csrf
 
-    for module in (account, organisations, profiles, rounds):
+    for module in (account, organisations, profiles, rounds, round_reports, dialogue_stats,
+                   dialogues):
         # spread.auth checks CSRF on the API itself, for session callers only.
         csrf.exempt(module.blp)
         api.register_blueprint(module.blp)

@@ -10,6 +10,7 @@ from spread.extensions import db
 from spread.models import Enrolment, Interest, Pair, PairStatus, Profile, Round, RoundState, User
 from spread.models.base import utcnow
 from spread.services import audit
+from spread.schemas.messages import N_
 
 logger = logging.getLogger(__name__)
 
@@ -28,13 +29,13 @@ def enrol(round_: Round, profile: Profile, actor: User, by_coordinator: bool = F
     open_states = (RoundState.OPEN.value,) + (
         (RoundState.PAIRING.value, RoundState.REVIEW.value) if by_coordinator else ())
     if round_.state not in open_states:
-        raise ValidationError({"round": ["The round is not open for registration."]})
+        raise ValidationError({"round": [N_("The round is not open for registration.")]})
     if profile.archived:
-        raise ValidationError({"profile_id": ["Archived profiles cannot be enrolled."]})
+        raise ValidationError({"profile_id": [N_("Archived profiles cannot be enrolled.")]})
     existing = db.session.scalar(select(Enrolment).where(
         Enrolment.round_id == round_.id, Enrolment.profile_id == profile.id))
     if existing is not None and existing.active:
-        raise ValidationError({"profile_id": ["This profile is already enrolled in the round."]})
+        raise ValidationError({"profile_id": [N_("This profile is already enrolled in the round.")]})
     capacity = (profile.capacity or 1) if profile.is_giver else 1
     if existing is not None:
         existing.withdrawn_at = None
@@ -52,13 +53,12 @@ def enrol(round_: Round, profile: Profile, actor: User, by_coordinator: bool = F
 def withdraw(round_: Round, profile: Profile, actor: User) -> Enrolment:
     """Withdraw a profile before the round is published; its proposed pairs go with it."""
     if round_.state not in WITHDRAWABLE_STATES:
-        raise ValidationError({"round": ["Enrolments can only be withdrawn before publishing."]})
+        raise ValidationError({"round": [N_("Enrolments can only be withdrawn before publishing.")]})
     enrolment = active_enrolment(round_, profile)
     if enrolment is None:
-        raise ValidationError({"profile_id": ["This profile is not enrolled in the round."]})
+        raise ValidationError({"profile_id": [N_("This profile is not enrolled in the round.")]})
     if enrolment.approved:
-        raise ValidationError({"profile_id": [
-            "This profile has an approved pair; ask the coordinator to reject it first."]})
+        raise ValidationError({"profile_id": [N_("This profile has an approved pair; ask the coordinator to reject it first.")]})
     enrolment.withdrawn_at = utcnow()
     for pair in db.session.scalars(select(Pair).where(
             Pair.round_id == round_.id, Pair.status == PairStatus.PROPOSED.value,
@@ -74,15 +74,15 @@ def express_interest(round_: Round, from_profile: Profile, to_profile: Profile,
                      actor: User) -> Interest:
     """Record that ``from_profile`` would like to be paired with ``to_profile`` in the round."""
     if round_.state not in WITHDRAWABLE_STATES:
-        raise ValidationError({"round": ["Interest can only be stated before publishing."]})
+        raise ValidationError({"round": [N_("Interest can only be stated before publishing.")]})
     if from_profile.side == to_profile.side:
-        raise ValidationError({"to_profile_id": ["Choose a partner on the other side."]})
+        raise ValidationError({"to_profile_id": [N_("Choose a partner on the other side.")]})
     if from_profile.organisation_id == to_profile.organisation_id:
-        raise ValidationError({"to_profile_id": ["Partners must be from another organisation."]})
+        raise ValidationError({"to_profile_id": [N_("Partners must be from another organisation.")]})
     if active_enrolment(round_, from_profile) is None:
-        raise ValidationError({"from_profile_id": ["Enrol this profile in the round first."]})
+        raise ValidationError({"from_profile_id": [N_("Enrol this profile in the round first.")]})
     if active_enrolment(round_, to_profile) is None:
-        raise ValidationError({"to_profile_id": ["That profile is not enrolled in the round."]})
+        raise ValidationError({"to_profile_id": [N_("That profile is not enrolled in the round.")]})
     existing = db.session.scalar(select(Interest).where(
         Interest.round_id == round_.id, Interest.from_profile_id == from_profile.id,
         Interest.to_profile_id == to_profile.id))

@@ -28,6 +28,7 @@ from spread.services.enrolments import enrolled_profiles, interest_pairs
 from spread.services.pairs import propose
 from spread.services.rounds import transition
 from spread.services.suggestions import engine, profile_to_matching
+from spread.schemas.messages import N_
 
 logger = logging.getLogger(__name__)
 
@@ -37,22 +38,22 @@ RUNNABLE_STATES = (RoundState.PAIRING.value, RoundState.REVIEW.value)
 Progress = Callable[[str, float], None]
 
 UNPAIRED_REASONS = {
-    "no_allowed_partner": "No allowed partner (own organisation, availability, bans).",
-    "below_min_fit": "Every allowed partner fits below the round's minimum.",
-    "capacity": "Good partners exist, but their places went to better-fitting pairs.",
+    "no_allowed_partner": N_("No allowed partner (own organisation, availability, bans)."),
+    "below_min_fit": N_("Every allowed partner fits below the round's minimum."),
+    "capacity": N_("Good partners exist, but their places went to better-fitting pairs."),
 }
 
 
 def start_run(round_: Round, method: str, actor: User, only_unpaired: bool = False) -> PairingRun:
     """Record a new run (status running); the caller commits and then executes it."""
     if method not in METHODS:
-        raise ValidationError({"method": ["Choose optimal or stable."]})
+        raise ValidationError({"method": [N_("Choose optimal or stable.")]})
     if round_.state not in RUNNABLE_STATES:
-        raise ValidationError({"round": ["Move the round to pairing before running the pairing."]})
+        raise ValidationError({"round": [N_("Move the round to pairing before running the pairing.")]})
     running = db.session.scalar(select(PairingRun.id).where(
         PairingRun.round_id == round_.id, PairingRun.status == "running"))
     if running is not None:
-        raise ValidationError({"round": ["A pairing run for this round is under way already."]})
+        raise ValidationError({"round": [N_("A pairing run for this round is under way already.")]})
     run = PairingRun(round_id=round_.id, method=method, only_unpaired=only_unpaired,
                      started_by_id=actor.id, status="running", stage="queued")
     db.session.add(run)

@@ -21,6 +21,7 @@ from spread.services.enrolments import active_enrolment
 from spread.services.errors import ConflictError
 from spread.services.rounds import check_version
 from spread.services.suggestions import engine, profile_to_matching
+from spread.schemas.messages import N_
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +58,10 @@ def _release_place(round_id: int, profile_id: int) -> None:
 
 def approve(pair: Pair, actor: User, version: int | None = None) -> Pair:
     """Approve a proposed pair if the taker is free and the giver has room."""
+    # Lock the pair and read it afresh: a decision on it that committed meanwhile is then
+    # seen here (a stale version, or no longer proposed) rather than surfacing as the
+    # taker's place being taken.
+    db.session.refresh(pair, with_for_update=True)
     check_version(pair, version)
     _require_deciding(pair.round)
     if pair.status != PairStatus.PROPOSED.value:
@@ -64,9 +69,9 @@ def approve(pair: Pair, actor: User, version: int | None = None) -> Pair:
                                           f"{pair.status}."]})
     before = audit.snapshot(pair, PAIR_FIELDS)
     if not _take_place(pair.round_id, pair.taker_id):
-        raise ConflictError("The taker already has an approved pair in this round.")
+        raise ConflictError(N_("The taker already has an approved pair in this round."))
     if not _take_place(pair.round_id, pair.giver_id):
-        raise ConflictError("The giver has no room left: its capacity is taken.")
+        raise ConflictError(N_("The giver has no room left: its capacity is taken."))
     pair.status = PairStatus.APPROVED.value
     pair.decided_by_id, pair.decided_at, pair.decision_reason = actor.id, utcnow(), None
     db.session.flush()
@@ -83,7 +88,7 @@ def reject(pair: Pair, actor: User, reason: str, version: int | None = None,
     if pair.status not in (PairStatus.PROPOSED.value, PairStatus.APPROVED.value):
         raise ValidationError({"status": [f"This pair is {pair.status} already."]})
     if not reason or not reason.strip():
-        raise ValidationError({"reason": ["Give a reason for the rejection."]})
+        raise ValidationError({"reason": [N_("Give a reason for the rejection.")]})
     before = audit.snapshot(pair, PAIR_FIELDS)
     if pair.status == PairStatus.APPROVED.value:
         _release_place(pair.round_id, pair.taker_id)
@@ -99,16 +104,16 @@ def reject(pair: Pair, actor: User, reason: str, version: int | None = None,
 def _check_can_pair(round_: Round, taker: Profile, giver: Profile) -> None:
     errors: dict[str, list[str]] = {}
     if taker.side != "taker":
-        errors["taker_id"] = ["This profile is not a taker."]
+        errors["taker_id"] = [N_("This profile is not a taker.")]
     if giver.side != "giver":
-        errors["giver_id"] = ["This profile is not a giver."]
+        errors["giver_id"] = [N_("This profile is not a giver.")]
     if not errors and taker.organisation_id == giver.organisation_id:
-        errors["giver_id"] = ["A taker cannot be paired with its own organisation."]
+        errors["giver_id"] = [N_("A taker cannot be paired with its own organisation.")]
     for key, profile in (("taker_id", taker), ("giver_id", giver)):
         if key not in errors and active_enrolment(round_, profile) is None:
-            errors[key] = ["This profile is not enrolled in the round."]
+            errors[key] = [N_("This profile is not enrolled in the round.")]
     if not errors and is_banned(round_.id, taker.id, giver.id):
-        errors["giver_id"] = ["This pair is banned in this round."]
+        errors["giver_id"] = [N_("This pair is banned in this round.")]
     if errors:
         raise ValidationError(errors)
 
@@ -153,7 +158,7 @@ def swap(first: Pair, second: Pair, actor: User, versions: tuple[int | None, int
          = (None, None)) -> tuple[Pair, Pair]:
     """Swap the givers of two pairs of one round: both are replaced by new proposed pairs."""
     if first.id == second.id or first.round_id != second.round_id:
-        raise ValidationError({"other_pair_id": ["Choose another pair of the same round."]})
+        raise ValidationError({"other_pair_id": [N_("Choose another pair of the same round.")]})
     check_version(first, versions[0])
     check_version(second, versions[1])
     round_ = first.round
@@ -174,11 +179,11 @@ def ban(round_: Round, taker: Profile, giver: Profile, actor: User, reason: str)
     """Rule a pair out of the round; any open proposal or approval of it is rejected."""
     _require_deciding(round_)
     if not reason or not reason.strip():
-        raise ValidationError({"reason": ["Give a reason for the ban."]})
+        raise ValidationError({"reason": [N_("Give a reason for the ban.")]})
     if taker.side != "taker" or giver.side != "giver":
-        raise ValidationError({"giver_id": ["Ban a taker together with a giver."]})
+        raise ValidationError({"giver_id": [N_("Ban a taker together with a giver.")]})
     if is_banned(round_.id, taker.id, giver.id):
-        raise ValidationError({"giver_id": ["This pair is banned already."]})
+        raise ValidationError({"giver_id": [N_("This pair is banned already.")]})
     banned = BannedPair(round_id=round_.id, taker_id=taker.id, giver_id=giver.id,
                         reason=reason.strip(), created_by_id=actor.id)
     db.session.add(banned)

@@ -9,8 +9,10 @@ from sqlalchemy import or_, select
 
 from spread.extensions import db
 from spread.models import Pair, PairStatus, Profile, Round, RoundState, User
+from spread.services.dialogues import open_dialogue
 from spread.services.mail import send_mail
 from spread.services.rounds import transition
+from spread.schemas.messages import N_
 
 VISIBLE_STATES = (RoundState.PUBLISHED.value, RoundState.CLOSED.value)
 
@@ -25,9 +27,10 @@ def publish(round_: Round, actor: User, version: int | None = None) -> int:
     """Publish the round and email both sides of every approved pair; returns mails sent."""
     transition(round_, RoundState.PUBLISHED.value, actor, version)
     if not approved_pairs(round_.id):
-        raise ValidationError({"round": ["Approve at least one pair before publishing."]})
+        raise ValidationError({"round": [N_("Approve at least one pair before publishing.")]})
     sent = 0
     for pair in approved_pairs(round_.id):
+        open_dialogue(pair)
         for own, partner in ((pair.taker, pair.giver), (pair.giver, pair.taker)):
             owner = own.owner
             with force_locale(owner.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):

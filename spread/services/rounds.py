@@ -11,6 +11,7 @@ from spread.models import Round, RoundState, User
 from spread.models.round import LEGAL_TRANSITIONS
 from spread.services import audit
 from spread.services.errors import StaleError
+from spread.schemas.messages import N_
 
 logger = logging.getLogger(__name__)
 
@@ -20,14 +21,14 @@ ROUND_FIELDS = (
 )
 ORDERED_DATES = (
     ("registration_opens", "registration_closes",
-     "The registration window must close after it opens."),
-    ("internship_start", "internship_end", "The internship must end after it starts."),
+     N_("The registration window must close after it opens.")),
+    ("internship_start", "internship_end", N_("The internship must end after it starts.")),
     ("registration_closes", "internship_start",
-     "Registration must close before the internship starts."),
+     N_("Registration must close before the internship starts.")),
     ("preparatory_workshop", "internship_start",
-     "The preparatory workshop must be before the internship starts."),
+     N_("The preparatory workshop must be before the internship starts.")),
     ("internship_end", "followup_workshop",
-     "The follow-up workshop must be after the internship ends."),
+     N_("The follow-up workshop must be after the internship ends.")),
 )
 
 
@@ -63,7 +64,7 @@ def update_round(round_: Round, data: dict, actor: User, version: int | None) ->
     """Change a round's details; its state changes only through :func:`transition`."""
     check_version(round_, version)
     if round_.state == RoundState.CLOSED.value:
-        raise ValidationError({"_schema": ["A closed round cannot be changed."]})
+        raise ValidationError({"_schema": [N_("A closed round cannot be changed.")]})
     merged = {name: getattr(round_, name) for name in ROUND_FIELDS} | data
     errors = date_order_errors(merged)
     if errors:

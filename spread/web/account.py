@@ -11,8 +11,10 @@ from marshmallow import ValidationError
 from spread.extensions import db
 from spread.schemas.messages import translate_errors
 from spread.schemas.users import LoginSchema, RegisterSchema
+from spread.services import dialogues as dialogue_service
 from spread.services import users as user_service
 from spread.services.profiles import profile_query
+from spread.services.publishing import pairs_of_user
 from spread.web import bp
 from spread.web.forms import load_form
 
@@ -83,10 +85,18 @@ def set_language(code: str):
 @bp.route("/account", methods=["GET"])
 @login_required
 def my_account():
-    """The user's own page: their profiles and API tokens."""
+    """The user's own page: their profiles, their published pairings and API tokens."""
     filters = {"mine": True, "include_archived": True}
     profiles = list(db.session.scalars(profile_query(filters, current_user)))
-    return render_template("account/me.html", profiles=profiles)
+    own = {p.id for p in profiles}
+    pairings = [{"pair": pair, "own": pair.taker if pair.taker_id in own else pair.giver,
+                 "partner": pair.giver if pair.taker_id in own else pair.taker}
+                for pair in pairs_of_user(current_user)]
+    my_dialogues = [dialogue_service.summary(d, current_user)
+                    for d in dialogue_service.dialogues_of_user(current_user)]
+    dialogue_of_pair = {d.pair_id: d.id for d in dialogue_service.dialogues_of_user(current_user)}
+    return render_template("account/me.html", profiles=profiles, pairings=pairings,
+                           dialogues=my_dialogues, dialogue_of_pair=dialogue_of_pair)
 
 
 @bp.route("/account/tokens", methods=["POST"])
