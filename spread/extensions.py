@@ -1,4 +1,6 @@
 """Flask extensions, created unbound and initialised in the application factory."""
+import sqlite3
+
 from flask_babel import Babel
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -45,10 +47,16 @@ login_manager = LoginManager()
 api = SpreadApi()
 
 
+def _unicode_lower(value):
+    return value.lower() if isinstance(value, str) else value
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
-    """SQLite: enforce foreign keys, let readers and one writer work side by side (WAL)."""
-    if type(dbapi_connection).__module__.startswith("sqlite3"):
+    """SQLite: enforce foreign keys, let readers and one writer work side by side (WAL), and
+    fold æøå in lower() (used by ILIKE and name checks) as PostgreSQL does."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")

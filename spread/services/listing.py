@@ -1,25 +1,13 @@
 """Helpers shared by listings: LIKE escaping and paging."""
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from math import ceil
 from typing import Any
 
-from sqlalchemy import Engine, Select, event, func, select
+from sqlalchemy import Select, func, select
 
 from spread.extensions import db
-
-
-def _unicode_lower(value):
-    return value.lower() if isinstance(value, str) else value
-
-
-@event.listens_for(Engine, "connect")
-def _sqlite_unicode_lower(dbapi_connection, _record) -> None:
-    """SQLite's own lower() (used by ILIKE and name checks) folds ASCII only; fold æøå too."""
-    if isinstance(dbapi_connection, sqlite3.Connection):
-        dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
 
 
 def escape_like(value: str) -> str:
