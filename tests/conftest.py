@@ -170,13 +170,13 @@ def create_profile(app: Flask, create_user, create_organisation) -> Callable[...
 
 @pytest.fixture
 def token_for(client: FlaskClient) -> Callable[[User], dict[str, str]]:
-    """token_for(user) -> headers that authenticate API calls as that user."""
+    """token_for(user) -> headers that authenticate API calls as that user, asking for English."""
 
     def headers(user: User) -> dict[str, str]:
         response = client.post("/api/v1/auth/tokens",
                                json={"email": user.email, "password": PASSWORD})
         assert response.status_code == 201, response.json
-        return {"Authorization": f"Bearer {response.json['token']}"}
+        return {"Authorization": f"Bearer {response.json['token']}", "Accept-Language": "en"}
 
     return headers
 
