@@ -29,7 +29,8 @@ from spread.extensions import db
 from spread.models import Organisation, Pair, Profile, Round, User
 from spread.schemas.messages import translate_errors
 from spread.schemas.profiles import ProfileSchema
-from spread.services.enrolments import active_enrolment, enrol, interest_pairs
+from spread.services.csv_writer import write_csv
+from spread.services.enrolments import active_enrolment, enrol, interest_pairs, is_mutual
 from spread.services.profiles import create_profile
 from spread.services.users import normalise_email
 
@@ -61,7 +62,6 @@ EXPORT_COLUMNS = (
     "giver title", "giver organisation", "giver contact email", "mutual interest",
     "decision reason", "decided at",
 )
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 BOM = "\ufeff"
 BINARY_SIGNATURES = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")  # .xlsx (zip) and .xls workbooks
 
@@ -434,13 +434,6 @@ def import_registrations(round_: Round, raw: bytes | str, actor: User) -> Import
 
 # -- export -------------------------------------------------------------------------------------
 
-def safe_cell(value: str | None) -> str:
-    """Neutralise text that a spreadsheet would run as a formula (CSV injection)."""
-    if not value:
-        return ""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
-
-
 def _decimal(value: float | None) -> str:
     return "" if value is None else f"{value:.3f}".replace(".", ",")
 
@@ -457,21 +450,13 @@ def _local_time(value: datetime | None) -> str:
 def export_pairs(round_: Round) -> str:
     """The round's pairs as CSV text for Excel: BOM first, ``;`` between cells, decimal commas."""
     interests = interest_pairs(round_.id)
-    buffer = io.StringIO(newline="")
-    buffer.write(BOM)
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(EXPORT_COLUMNS)
-    for pair in db.session.scalars(select(Pair).where(Pair.round_id == round_.id)
-                                   .order_by(Pair.id)):
-        mutual = (pair.taker_id, pair.giver_id) in interests and \
-            (pair.giver_id, pair.taker_id) in interests
-        writer.writerow([
-            pair.id, pair.status, _decimal(pair.score),
-            safe_cell(pair.taker.title), safe_cell(pair.taker.organisation.name),
-            safe_cell(pair.taker.owner.email),
-            safe_cell(pair.giver.title), safe_cell(pair.giver.organisation.name),
-            safe_cell(pair.giver.owner.email),
-            "yes" if mutual else "no", safe_cell(pair.decision_reason),
-            _local_time(pair.decided_at),
-        ])
-    return buffer.getvalue()
+    pairs = db.session.scalars(select(Pair).where(Pair.round_id == round_.id).order_by(Pair.id))
+    rows = (
+        [pair.id, pair.status, _decimal(pair.score),
+         pair.taker.title, pair.taker.organisation.name, pair.taker.owner.email,
+         pair.giver.title, pair.giver.organisation.name, pair.giver.owner.email,
+         "yes" if is_mutual(interests, pair.taker_id, pair.giver_id) else "no",
+         pair.decision_reason, _local_time(pair.decided_at)]
+        for pair in pairs
+    )
+    return write_csv(rows, EXPORT_COLUMNS)
