@@ -194,6 +194,18 @@ def login(client: FlaskClient) -> Callable[[User], FlaskClient]:
 
 
 @pytest.fixture
+def login_en(login, client: FlaskClient) -> Callable[[User], FlaskClient]:
+    """login_en(user) -> the client, logged in and switched to English."""
+
+    def do_login(user: User) -> FlaskClient:
+        login(user)
+        assert client.get("/language/en").status_code == 302
+        return client
+
+    return do_login
+
+
+@pytest.fixture
 def live_server(app: Flask) -> Iterator[str]:
     """Serve the app on a free localhost port in a thread; yields its base URL."""
     server = make_server("127.0.0.1", 0, app, threaded=True)

@@ -8,18 +8,7 @@ from sqlalchemy import func, select
 
 from spread.extensions import db
 from spread.models import Organisation, Role
-
-
-@pytest.fixture
-def login_en(login, client):
-    """login_en(user) -> the client, logged in and switched to English."""
-
-    def do_login(user):
-        login(user)
-        assert client.get("/language/en").status_code == 302
-        return client
-
-    return do_login
+from tests.html import input_value, page, selected
 
 
 def organisation_count() -> int:
@@ -33,21 +22,7 @@ def reload(organisation: Organisation) -> Organisation:
     return db.session.get(Organisation, organisation_id)
 
 
-def page(response) -> str:
-    return response.get_data(as_text=True)
 
-
-def input_value(html: str, name: str) -> str:
-    match = re.search(rf'<input type="[a-z]+" id="{name}" name="{name}" value="([^"]*)"', html)
-    assert match, f"no input {name}"
-    return match.group(1)
-
-
-def selected(html: str, select_id: str) -> str | None:
-    body = re.search(rf'<select id="{select_id}".*?</select>', html, re.DOTALL)
-    assert body, f"no select {select_id}"
-    match = re.search(r'<option value="([^"]*)"\s*selected>', body.group(0))
-    return match.group(1) if match else None
 
 
 def field_errors(html: str, name: str) -> str:

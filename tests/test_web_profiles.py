@@ -9,18 +9,7 @@ from sqlalchemy import func, select
 from spread.extensions import db
 from spread.models import Profile, Role
 from spread.services.organisations import set_organisation_archived
-
-
-@pytest.fixture
-def login_en(login, client):
-    """login_en(user) -> the client, logged in and switched to English."""
-
-    def do_login(user):
-        login(user)
-        assert client.get("/language/en").status_code == 302
-        return client
-
-    return do_login
+from tests.html import input_value, page, selected
 
 
 def profile_count() -> int:
@@ -34,9 +23,6 @@ def reload(profile: Profile) -> Profile:
     return db.session.get(Profile, profile_id)
 
 
-def page(response) -> str:
-    return response.get_data(as_text=True)
-
 
 def checked(html: str, name: str, value: str) -> bool:
     """Whether the checkbox ``name=value`` is rendered checked."""
@@ -46,18 +32,6 @@ def checked(html: str, name: str, value: str) -> bool:
     return match.group(1) is not None
 
 
-def selected(html: str, select_id: str) -> str | None:
-    """The value of the selected option of the ``<select id=select_id>``."""
-    body = re.search(rf'<select id="{select_id}".*?</select>', html, re.DOTALL)
-    assert body, f"no select {select_id}"
-    match = re.search(r'<option value="([^"]*)"\s*selected>', body.group(0))
-    return match.group(1) if match else None
-
-
-def input_value(html: str, name: str) -> str:
-    match = re.search(rf'<input type="[a-z]+" id="{name}" name="{name}" value="([^"]*)"', html)
-    assert match, f"no input {name}"
-    return match.group(1)
 
 
 def textarea(html: str, name: str) -> str:

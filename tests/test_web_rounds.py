@@ -18,6 +18,7 @@ from spread.models import (
 )
 from spread.services import enrolments, pairing_runs, rounds
 from spread.web.rounds import UNPAIRED_REASON_MESSAGES
+from tests.html import page
 
 ROUND_FORM = {
     "name": "Innovationspraktik 2027",
@@ -53,9 +54,6 @@ def people(create_user):
             "giver": create_user(name="Gitte Giver"), "taker": create_user(name="Tage Taker"),
             "other": create_user(name="Olga Other")}
 
-
-def page(response) -> str:
-    return response.get_data(as_text=True)
 
 
 def make_round(coordinator, *states, **fields) -> Round:
