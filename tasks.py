@@ -92,11 +92,25 @@ def ensure_chromium() -> None:
         say(f"{CHROMIUM} is missing and cannot be installed here: browser tests will be skipped")
 
 
+def ensure_axe() -> None:
+    """Install axe-core from npm for the accessibility checks of the browser tests."""
+    folder = ROOT / "tests" / "a11y"
+    if (folder / "node_modules" / "axe-core" / "axe.min.js").exists():
+        return
+    npm = shutil.which("npm")
+    if npm is None:
+        say("npm is missing: the accessibility checks of the browser tests will be skipped")
+        return
+    say("installing axe-core from npm for the accessibility checks")
+    run(npm, "ci", "--silent", "--no-audit", "--no-fund", "--prefix", folder)
+
+
 def command_test(argv: list[str]) -> None:
     """Run the whole suite on SQLite, and again on PostgreSQL when SPREAD_TEST_DATABASE_URL is set."""
     ensure_venv("test")
     compile_translations()
     ensure_chromium()
+    ensure_axe()
     postgres = os.environ.get("SPREAD_TEST_DATABASE_URL")
     sqlite_env = {k: v for k, v in os.environ.items() if k != "SPREAD_TEST_DATABASE_URL"}
     say("running the test suite on SQLite")
