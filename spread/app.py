@@ -6,12 +6,15 @@ import os
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from spread import commands, errors
 from spread.auth import register_auth
 from spread.config import default_config
 from spread.extensions import api, babel, csrf, db, migrate
 from spread.i18n import register_i18n
+from spread.rate_limits import register_rate_limits
+from spread.routing import IdConverter
 from spread.security import register_security_headers
 from spread.services.suggestions import register_suggestions
 
@@ -21,13 +24,20 @@ logger = logging.getLogger(__name__)
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Create and configure the spread application."""
     app = Flask(__name__, instance_relative_config=True)
+    app.url_map.converters["int"] = IdConverter  # before any route is added
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_mapping(default_config(app.instance_path))
     if test_config:
         app.config.update(test_config)
 
+    if app.config["PROXY_COUNT"]:
+        # Trust X-Forwarded-For/-Proto from exactly that many proxies (client address for the
+        # rate limits, https for redirects); never more, or clients could forge their address.
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)  # type: ignore[method-assign]
     register_extensions(app)
     register_blueprints(app)
+    register_rate_limits(app)
     errors.register_error_handlers(app)
     commands.register_commands(app)
     register_security_headers(app)

@@ -79,6 +79,16 @@ def default_config(instance_path: str) -> dict:
         "DIALOGUE_STALL_DAYS": int(env.get("SPREAD_DIALOGUE_STALL_DAYS", 14)),
         # The follow-up report on adoption is due this many months after the internship.
         "DIALOGUE_FOLLOWUP_MONTHS": int(env.get("SPREAD_DIALOGUE_FOLLOWUP_MONTHS", 6)),
+        # Rate limits (see spread/rate_limits.py), in Flask-Limiter's notation.
+        "RATELIMIT_ENABLED": True,
+        "RATELIMIT_STORAGE_URI": env.get("SPREAD_RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LOGIN_RATE_LIMIT": env.get("SPREAD_LOGIN_RATE_LIMIT", "10 per minute;60 per hour"),
+        "ACCOUNT_LOGIN_RATE_LIMIT": env.get("SPREAD_ACCOUNT_LOGIN_RATE_LIMIT",
+                                            "5 per minute;20 per hour"),
+        "MAIL_RATE_LIMIT": env.get("SPREAD_MAIL_RATE_LIMIT", "5 per minute;20 per hour"),
+        # Behind a reverse proxy, how many proxies set X-Forwarded-For/-Proto (0: none).
+        "PROXY_COUNT": int(env.get("SPREAD_PROXY_COUNT", 0)),
         # Up to this many profiles the similarity index is rebuilt in the request that finds
         # it stale; above it, in a background thread while the old index keeps serving.
         "SUGGESTIONS_SYNC_REFIT_LIMIT": int(env.get("SPREAD_SUGGESTIONS_SYNC_REFIT_LIMIT", 5000)),

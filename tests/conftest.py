@@ -31,18 +31,22 @@ def make_test_app(database_url: str, **overrides) -> Flask:
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": database_url,
         "WTF_CSRF_ENABLED": False,
+        # Tests log in hundreds of times from one address; the rate-limit tests turn it on.
+        "RATELIMIT_ENABLED": False,
         "SERVER_NAME": None,
     }
     config.update(overrides)
     app = create_app(config)
 
-    @app.before_request
     def forget_request_globals() -> None:
         # Tests keep one app context open around their requests, and Flask reuses it, so
         # ``g`` (flask-login's current user, Flask-Babel's locale) would leak from one request
         # into the next. In production every request has a fresh app context.
         for name in list(vars(g)):
             g.pop(name, None)
+
+    # First of all, before the app's own hooks put anything into ``g``.
+    app.before_request_funcs.setdefault(None, []).insert(0, forget_request_globals)
 
     return app
 

@@ -7,32 +7,49 @@ from flask_smorest import Blueprint, abort
 
 from spread.api.common import ApiErrorSchema, require_login
 from spread.extensions import db
-from spread.schemas.users import RegisterSchema, TokenRequestSchema, TokenSchema, UserSchema
+from spread.schemas.users import (
+    AcceptedSchema,
+    RegisterSchema,
+    TokenRequestSchema,
+    TokenSchema,
+    UserSchema,
+)
+from spread.services import signup
 from spread.services import users as user_service
 
 blp = Blueprint("account", __name__, url_prefix="/api/v1", description="Accounts and tokens")
 
 
 @blp.route("/auth/register", methods=["POST"])
+@blp.doc(security=[])  # open to anonymous callers
 @blp.arguments(RegisterSchema)
-@blp.response(201, UserSchema)
-@blp.alt_response(422, schema=ApiErrorSchema, description="Invalid input or email in use")
+@blp.response(202, AcceptedSchema)
+@blp.alt_response(422, schema=ApiErrorSchema, description="Invalid input")
+@blp.alt_response(429, schema=ApiErrorSchema, description="Too many requests")
 def register(data: dict):
-    """Create a participant account."""
-    user = user_service.register_user(data)
+    """Sign up: a confirmation link goes to the address (the answer never says if it is in use)."""
+    signup.sign_up(data)
     db.session.commit()
-    return user
+    return {"message": _("We have sent a mail to %(email)s. Open the link in it to confirm "
+                         "your address; then you can log in.", email=data["email"])}
 
 
 @blp.route("/auth/tokens", methods=["POST"])
+@blp.doc(security=[])  # open to anonymous callers
 @blp.arguments(TokenRequestSchema)
 @blp.response(201, TokenSchema)
 @blp.alt_response(401, schema=ApiErrorSchema, description="Wrong email or password")
+@blp.alt_response(403, schema=ApiErrorSchema, description="Email address not confirmed yet")
+@blp.alt_response(429, schema=ApiErrorSchema, description="Too many failed attempts")
 def create_token(data: dict):
     """Exchange email and password for a bearer token (shown only in this answer)."""
     user = user_service.authenticate(data["email"], data["password"])
     if user is None:
         abort(401, message=_("Wrong email or password."))
+    if not user.is_confirmed:
+        signup.send_confirmation(user)
+        db.session.commit()
+        abort(403, message=_("Confirm your email address first: we have sent you a new link."))
     token, secret = user_service.create_api_token(user, data["name"])
     db.session.commit()
     return {"id": token.id, "name": token.name, "token": secret, "created_at": token.created_at}

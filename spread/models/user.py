@@ -34,6 +34,12 @@ class User(UserMixin, TimestampMixin, db.Model):
     role: Mapped[str] = mapped_column(String(20), default=Role.PARTICIPANT.value)
     locale: Mapped[str | None] = mapped_column(String(5))
     active: Mapped[bool] = mapped_column(default=True)
+    # Set when the owner followed the link in the confirmation mail; unconfirmed accounts
+    # cannot log in. Accounts made by the CLI, the demo data and admins start confirmed.
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Set when the account was deleted on request: the row stays, anonymised, so that the
+    # anonymous statistics and the audit log keep their references.
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     tokens: Mapped[list[ApiToken]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
@@ -49,7 +55,12 @@ class User(UserMixin, TimestampMixin, db.Model):
 
     @property
     def is_active(self) -> bool:  # flask-login reads this
-        return self.active
+        return self.active and self.deleted_at is None
+
+    @property
+    def is_confirmed(self) -> bool:
+        """Whether the owner has proved they receive mail at the address."""
+        return self.email_confirmed_at is not None
 
     @property
     def is_coordinator(self) -> bool:

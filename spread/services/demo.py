@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from spread.extensions import db
 from spread.models import Organisation, Profile, Role, User
+from spread.models.base import utcnow
 from spread.models.matching_state import bump_profiles_version
 from spread.schemas.profiles import ProfileSchema
 from spread.services.users import find_user_by_email, normalise_email
@@ -72,7 +73,8 @@ def _ensure_user(email: str, name: str, role: Role, locale: str | None,
                  report: SeedReport) -> User:
     user = find_user_by_email(email)
     if user is None:
-        user = User(email=normalise_email(email), name=name, role=role.value, locale=locale)
+        user = User(email=normalise_email(email), name=name, role=role.value, locale=locale,
+                    email_confirmed_at=utcnow())
         user.set_password(DEMO_PASSWORD)
         db.session.add(user)
         db.session.flush()

@@ -6,15 +6,20 @@ import secrets
 
 from marshmallow import ValidationError
 from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from spread.extensions import db
 from spread.schemas.messages import N_
 from spread.models import ApiToken, Role, User
+from spread.models.base import utcnow
 from spread.models.user import hash_token
 
 logger = logging.getLogger(__name__)
 
 DUPLICATE_EMAIL = N_("An account with this email address already exists.")
+# Checked when the address is unknown, so a failed login takes as long either way and its
+# timing does not tell whether an account exists.
+_DUMMY_HASH = generate_password_hash("no account has this password")
 
 
 def normalise_email(email: str) -> str:
@@ -27,12 +32,17 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalise_email(email)))
 
 
-def register_user(data: dict, role: Role = Role.PARTICIPANT) -> User:
-    """Create an account from validated registration data."""
+def register_user(data: dict, role: Role = Role.PARTICIPANT, confirmed: bool = True) -> User:
+    """Create an account from validated registration data.
+
+    Accounts made by admins, the command line and the demo are ``confirmed``; self-service
+    sign-up (spread.services.signup) makes unconfirmed ones and never reveals duplicates.
+    """
     email = normalise_email(data["email"])
     if find_user_by_email(email) is not None:
         raise ValidationError({"email": [DUPLICATE_EMAIL]})
-    user = User(email=email, name=data["name"], role=role.value, locale=data.get("locale"))
+    user = User(email=email, name=data["name"], role=role.value, locale=data.get("locale"),
+                email_confirmed_at=utcnow() if confirmed else None)
     user.set_password(data["password"])
     db.session.add(user)
     db.session.flush()
@@ -43,7 +53,10 @@ def register_user(data: dict, role: Role = Role.PARTICIPANT) -> User:
 def authenticate(email: str, password: str) -> User | None:
     """Return the active user with these credentials, or None (same answer for every failure)."""
     user = find_user_by_email(email)
-    if user is None or not user.is_active or not user.check_password(password):
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not user.check_password(password) or not user.is_active:
         return None
     return user
 

@@ -10,8 +10,14 @@ from marshmallow import ValidationError
 
 from spread.extensions import db
 from spread.schemas.messages import translate_errors
-from spread.schemas.users import LoginSchema, RegisterSchema
+from spread.schemas.users import (
+    LoginSchema,
+    PasswordResetRequestSchema,
+    PasswordResetSchema,
+    RegisterSchema,
+)
 from spread.services import dialogues as dialogue_service
+from spread.services import signup
 from spread.services import users as user_service
 from spread.services.profiles import profile_query
 from spread.services.publishing import pairs_of_user
@@ -20,8 +26,9 @@ from spread.web.forms import load_form
 
 
 def safe_next(target: str | None) -> str:
-    """Only follow ``next`` to a path on this site."""
-    if target and target.startswith("/") and not target.startswith("//"):
+    """Only follow ``next`` to a path on this site: no ``//host``, ``/\\host``, control chars."""
+    if (target and target.startswith("/") and not target.startswith("//")
+            and "\\" not in target and not any(ord(ch) < 32 or ord(ch) == 127 for ch in target)):
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc:
             return target
@@ -30,23 +37,31 @@ def safe_next(target: str | None) -> str:
 
 @bp.route("/register", methods=["GET", "POST"])
 def register():
-    """Show the registration form; create the account and log in on success."""
+    """Show the registration form; on success, the same "check your inbox" page for everyone."""
     errors: dict = {}
     if request.method == "POST":
         data, errors = load_form(RegisterSchema(), request.form)
         if data is not None:
-            try:
-                user = user_service.register_user(data)
-            except ValidationError as error:
-                db.session.rollback()
-                errors = translate_errors(error.messages)
-            else:
-                db.session.commit()
-                login_user(user)
-                flash(_("Welcome to spread, %(name)s.", name=user.name), "success")
-                return redirect(url_for("web.my_account"))
+            signup.sign_up(data)
+            db.session.commit()
+            return render_template("account/check_inbox.html", email=data["email"],
+                                   purpose="confirm")
     status = 422 if errors else 200
     return render_template("account/register.html", errors=errors, form=request.form), status
+
+
+@bp.route("/confirm/<token>")
+def confirm_email(token: str):
+    """Confirm the address from the link in the welcome mail, and log in."""
+    user = signup.confirm_email(token)
+    if user is None:
+        db.session.rollback()
+        return render_template("account/link_invalid.html", purpose="confirm"), 404
+    db.session.commit()
+    login_user(user)
+    flash(_("Your email address is confirmed. Welcome to spread, %(name)s.", name=user.name),
+          "success")
+    return redirect(url_for("web.my_account"))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -57,13 +72,58 @@ def login():
         data, errors = load_form(LoginSchema(), request.form)
         if data is not None:
             user = user_service.authenticate(data["email"], data["password"])
-            if user is not None:
+            if user is not None and not user.is_confirmed:
+                signup.send_confirmation(user)
+                db.session.commit()
+                errors = {"_form": [_("Confirm your email address first: we have sent you a "
+                                      "new link. Open it, and you are logged in.")]}
+            elif user is not None:
                 login_user(user, remember=bool(request.form.get("remember")))
                 flash(_("You are logged in."), "success")
                 return redirect(safe_next(request.args.get("next")))
-            errors = {"_form": [_("Wrong email or password.")]}
+            else:
+                errors = {"_form": [_("Wrong email or password.")]}
     status = 422 if errors else 200
     return render_template("account/login.html", errors=errors, form=request.form), status
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+def forgot_password():
+    """Ask for a reset link; the answer is the same whether or not the address has an account."""
+    errors: dict = {}
+    if request.method == "POST":
+        data, errors = load_form(PasswordResetRequestSchema(), request.form)
+        if data is not None:
+            signup.request_password_reset(data["email"])
+            db.session.commit()
+            return render_template("account/check_inbox.html", email=data["email"],
+                                   purpose="reset")
+    status = 422 if errors else 200
+    return render_template("account/forgot.html", errors=errors, form=request.form), status
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    """Choose a new password with the link from the reset mail, then log in."""
+    user = signup.user_of_reset_link(token)
+    if user is None:
+        return render_template("account/link_invalid.html", purpose="reset"), 404
+    errors: dict = {}
+    if request.method == "POST":
+        data, errors = load_form(PasswordResetSchema(), request.form)
+        if data is not None:
+            try:
+                signup.reset_password(user, data["password"])
+            except ValidationError as error:
+                db.session.rollback()
+                errors = translate_errors(error.messages)
+            else:
+                db.session.commit()
+                login_user(user)
+                flash(_("Your new password is set, and you are logged in."), "success")
+                return redirect(url_for("web.my_account"))
+    status = 422 if errors else 200
+    return render_template("account/reset.html", errors=errors), status
 
 
 @bp.route("/logout", methods=["POST"])
@@ -103,7 +163,7 @@ def my_account():
 @login_required
 def create_token():
     """Create an API token and show it once."""
-    name = (request.form.get("name") or "").strip()[:100] or "api"
+    name = (request.form.get("name") or "").replace("\x00", "").strip()[:100] or "api"
     _token, secret = user_service.create_api_token(current_user, name)
     db.session.commit()
     flash(_("Your new API token (copy it now, it is shown only once): %(token)s", token=secret),
