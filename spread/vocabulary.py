@@ -70,4 +70,7 @@ TARGET_GROUPS = {
 
 SIDES = {"giver": _l("Giver"), "taker": _l("Taker")}
 
+ROLES = {"participant": _l("Participant"), "coordinator": _l("Coordinator"),
+         "admin": _l("Admin")}
+
 PROFILE_LANGUAGES = {"da": _l("Danish"), "en": _l("English")}

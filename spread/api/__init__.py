@@ -14,6 +14,7 @@ def register_api(api: Api) -> None:
         dialogue_stats,
         dialogues,
         organisations,
+        privacy,
         profiles,
         round_reports,
         rounds,
@@ -21,7 +22,7 @@ def register_api(api: Api) -> None:
     from spread.extensions import csrf
 
     for module in (account, organisations, profiles, rounds, round_reports, dialogue_stats,
-                   dialogues):
+                   dialogues, privacy):
         # spread.auth checks CSRF on the API itself, for session callers only.
         csrf.exempt(module.blp)
         api.register_blueprint(module.blp)

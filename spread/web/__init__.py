@@ -10,6 +10,7 @@ def register_web(app: Flask) -> None:
     from spread.web import round_reports  # noqa: F401  (routes)
     from spread.web import dialogue_stats  # noqa: F401  (routes)
     from spread.web import dialogues  # noqa: F401  (routes)
+    from spread.web import admin_users, privacy  # noqa: F401  (routes)
     from spread.web.template_helpers import register_template_helpers
 
     app.register_blueprint(bp)

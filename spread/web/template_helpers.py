@@ -15,6 +15,7 @@ VOCABULARIES = {
     "sector": vocabulary.SECTORS,
     "target_group": vocabulary.TARGET_GROUPS,
     "side": vocabulary.SIDES,
+    "role": vocabulary.ROLES,
     "language": vocabulary.PROFILE_LANGUAGES,
 }
 
