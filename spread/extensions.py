@@ -11,6 +11,10 @@ from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
+# Seconds to wait for a PostgreSQL connection before giving up (the request answers 503);
+# a ``connect_timeout`` in the database URL wins.
+CONNECT_TIMEOUT_SECONDS = 5
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -28,6 +32,10 @@ class Base(DeclarativeBase):
 
 class SpreadApi(Api):
     """flask-smorest Api whose errors are handled by :mod:`spread.errors`."""
+
+    # No catch-all "default" answer in the document: every operation lists the error codes it
+    # really gives (@blp.alt_response), which tests/test_api_fuzz.py holds it to.
+    DEFAULT_ERROR_RESPONSE_NAME = None
 
     @property
     def ERROR_SCHEMA(self):  # noqa: N802  (flask-smorest's name)
@@ -62,3 +70,10 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.close()
+
+
+@event.listens_for(Engine, "do_connect")
+def _postgres_connect_timeout(dialect, connection_record, cargs, cparams) -> None:
+    """PostgreSQL: fail fast when the server cannot be reached instead of hanging a request."""
+    if dialect.name == "postgresql":
+        cparams.setdefault("connect_timeout", CONNECT_TIMEOUT_SECONDS)

@@ -77,6 +77,7 @@ def execute_run(run: PairingRun, progress: Progress | None = None) -> PairingRun
         db.session.commit()
         report(stage, fraction)
 
+    run_id = run.id  # still readable after a failed flush has expired ``run``
     round_ = db.session.get(Round, run.round_id)
     actor = db.session.get(User, run.started_by_id) if run.started_by_id else None
     try:
@@ -151,9 +152,9 @@ def execute_run(run: PairingRun, progress: Progress | None = None) -> PairingRun
         db.session.commit()
         report("done", 1.0)
     except Exception as error:  # the run must end in a visible state, never stay "running"
-        logger.exception("pairing run %s failed", run.id)
         db.session.rollback()
-        run = db.session.get(PairingRun, run.id)
+        logger.exception("pairing run %s failed", run_id)
+        run = db.session.get(PairingRun, run_id)
         run.status, run.error, run.finished_at = "failed", str(error)[:2000], utcnow()
         db.session.commit()
         raise
