@@ -37,6 +37,12 @@ class ApiErrorSchema(BaseSchema):
     errors = fields.Dict()
 
 
+# The error answers most operations document with @blp.alt_response(code, **NOT_FOUND) etc.
+NOT_LOGGED_IN = {"schema": ApiErrorSchema, "description": "Not logged in"}
+FORBIDDEN = {"schema": ApiErrorSchema, "description": "Not allowed for the caller"}
+NOT_FOUND = {"schema": ApiErrorSchema, "description": "No such object"}
+
+
 def page_schema(item_schema: type[BaseSchema], name: str) -> type[BaseSchema]:
     """Build the envelope schema of a paged listing of ``item_schema``."""
     return type(

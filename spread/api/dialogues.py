@@ -10,7 +10,15 @@ from flask.views import MethodView
 from flask_login import current_user
 from flask_smorest import Blueprint
 
-from spread.api.common import ApiErrorSchema, get_or_404, require, require_login
+from spread.api.common import (
+    FORBIDDEN,
+    NOT_FOUND,
+    NOT_LOGGED_IN,
+    ApiErrorSchema,
+    get_or_404,
+    require,
+    require_login,
+)
 from spread.extensions import db
 from spread.models import Dialogue, LogEntry, NextAction
 from spread.models.dialogue import PHASE_COUNT
@@ -70,6 +78,9 @@ def _workspace(dialogue: Dialogue) -> dict:
 
 @blp.route("/dialogues/<int:dialogue_id>", methods=["GET"])
 @blp.response(200, WorkspaceSchema)
+@blp.alt_response(401, **NOT_LOGGED_IN)
+@blp.alt_response(403, **FORBIDDEN)
+@blp.alt_response(404, **NOT_FOUND)
 def get_dialogue(dialogue_id: int):
     """A pairing's workspace: both sides, the six phases and where they stand, the log."""
     return _workspace(readable_dialogue(dialogue_id))
@@ -79,6 +90,9 @@ def get_dialogue(dialogue_id: int):
 @blp.arguments(EntryInputSchema)
 @blp.response(201, EntrySchema)
 @blp.alt_response(422, **INVALID)
+@blp.alt_response(401, **NOT_LOGGED_IN)
+@blp.alt_response(403, **FORBIDDEN)
+@blp.alt_response(404, **NOT_FOUND)
 def create_entry(data: dict, dialogue_id: int):
     """Log what your side did at a phase: a note, decisions, links and next actions."""
     dialogue, side = own_side(dialogue_id)
@@ -91,6 +105,9 @@ def create_entry(data: dict, dialogue_id: int):
 @blp.arguments(EntryUpdateSchema)
 @blp.response(200, EntrySchema)
 @blp.alt_response(422, **INVALID)
+@blp.alt_response(401, **NOT_LOGGED_IN)
+@blp.alt_response(403, **FORBIDDEN)
+@blp.alt_response(404, **NOT_FOUND)
 def update_entry(data: dict, entry_id: int):
     """Edit your own log entry; the earlier text is kept in ``revisions``."""
     require_login()
@@ -105,6 +122,9 @@ def update_entry(data: dict, entry_id: int):
 @blp.route("/next-actions/<int:action_id>", methods=["PATCH"])
 @blp.arguments(NextActionUpdateSchema)
 @blp.response(200, NextActionSchema)
+@blp.alt_response(401, **NOT_LOGGED_IN)
+@blp.alt_response(403, **FORBIDDEN)
+@blp.alt_response(404, **NOT_FOUND)
 def update_next_action(data: dict, action_id: int):
     """Mark a next action done (or not done); either side of the pairing may."""
     require_login()
@@ -119,6 +139,9 @@ def update_next_action(data: dict, action_id: int):
 @blp.arguments(TickInputSchema)
 @blp.response(200, WorkspaceSchema)
 @blp.alt_response(422, **INVALID)
+@blp.alt_response(401, **NOT_LOGGED_IN)
+@blp.alt_response(403, **FORBIDDEN)
+@blp.alt_response(404, **NOT_FOUND)
 def tick(data: dict, dialogue_id: int, phase: int):
     """Tick (``done``: true) or untick one of your side's recommended actions of a phase."""
     dialogue, side = own_side(dialogue_id)
@@ -130,6 +153,9 @@ def tick(data: dict, dialogue_id: int, phase: int):
 @blp.route("/dialogues/<int:dialogue_id>/phases/<int:phase>/done", methods=["POST"])
 @blp.response(200, WorkspaceSchema)
 @blp.alt_response(422, **INVALID)
+@blp.alt_response(401, **NOT_LOGGED_IN)
+@blp.alt_response(403, **FORBIDDEN)
+@blp.alt_response(404, **NOT_FOUND)
 def mark_done(dialogue_id: int, phase: int):
     """Mark a phase done for your side; it is complete when both sides have."""
     dialogue, side = own_side(dialogue_id)
@@ -141,6 +167,9 @@ def mark_done(dialogue_id: int, phase: int):
 @blp.route("/dialogues/<int:dialogue_id>/work-ahead", methods=["POST"])
 @blp.arguments(WorkAheadSchema)
 @blp.response(200, WorkspaceSchema)
+@blp.alt_response(401, **NOT_LOGGED_IN)
+@blp.alt_response(403, **FORBIDDEN)
+@blp.alt_response(404, **NOT_FOUND)
 def work_ahead(data: dict, dialogue_id: int):
     """Open every phase at once (``enabled``: true), or go back to one phase at a time."""
     dialogue, _side = own_side(dialogue_id)
@@ -153,6 +182,9 @@ def work_ahead(data: dict, dialogue_id: int):
 @blp.arguments(ReasonSchema)
 @blp.response(201, PoorFitSchema)
 @blp.alt_response(422, **INVALID)
+@blp.alt_response(401, **NOT_LOGGED_IN)
+@blp.alt_response(403, **FORBIDDEN)
+@blp.alt_response(404, **NOT_FOUND)
 def poor_fit(data: dict, dialogue_id: int):
     """Flag the pairing as a poor fit (after phase 2); the coordinators are emailed."""
     dialogue, side = own_side(dialogue_id)
@@ -165,6 +197,9 @@ def poor_fit(data: dict, dialogue_id: int):
 @blp.arguments(ReasonSchema)
 @blp.response(200, WorkspaceSchema)
 @blp.alt_response(422, **INVALID)
+@blp.alt_response(401, **NOT_LOGGED_IN)
+@blp.alt_response(403, **FORBIDDEN)
+@blp.alt_response(404, **NOT_FOUND)
 def close(data: dict, dialogue_id: int):
     """Close a pairing that does not work (coordinators): the pair is closed, places freed."""
     dialogue = readable_dialogue(dialogue_id)
@@ -178,6 +213,9 @@ def close(data: dict, dialogue_id: int):
 @blp.arguments(EvaluationInputSchema)
 @blp.response(201, EvaluationSchema)
 @blp.alt_response(422, **INVALID)
+@blp.alt_response(401, **NOT_LOGGED_IN)
+@blp.alt_response(403, **FORBIDDEN)
+@blp.alt_response(404, **NOT_FOUND)
 def evaluate(data: dict, dialogue_id: int):
     """Rate the internship for your side, once (opens after phase 6 or when the round closes)."""
     dialogue, side = own_side(dialogue_id)
@@ -190,6 +228,9 @@ def evaluate(data: dict, dialogue_id: int):
 @blp.arguments(FollowUpInputSchema)
 @blp.response(201, FollowUpSchema)
 @blp.alt_response(422, **INVALID)
+@blp.alt_response(401, **NOT_LOGGED_IN)
+@blp.alt_response(403, **FORBIDDEN)
+@blp.alt_response(404, **NOT_FOUND)
 def follow_up(data: dict, dialogue_id: int):
     """Report the follow-up for your side, once, on or after its due date.
 
@@ -204,6 +245,7 @@ def follow_up(data: dict, dialogue_id: int):
 
 @blp.route("/me/dialogues", methods=["GET"])
 @blp.response(200, DialogueSummarySchema(many=True))
+@blp.alt_response(401, **NOT_LOGGED_IN)
 def my_dialogues():
     """The dialogues of your pairings, newest first."""
     require_login()
@@ -216,6 +258,7 @@ class PhaseGuides(MethodView):
     """The phase guide and its versions."""
 
     @blp.response(200, GuidesSchema)
+    @blp.alt_response(401, **NOT_LOGGED_IN)
     def get(self):
         """The current guide and the list of versions."""
         require_login()
@@ -226,6 +269,7 @@ class PhaseGuides(MethodView):
     @blp.arguments(GuideInputSchema)
     @blp.response(201, GuideSchema)
     @blp.alt_response(403, schema=ApiErrorSchema, description="Admins only")
+    @blp.alt_response(401, **NOT_LOGGED_IN)
     def post(self, data: dict):
         """Publish a new version of the guide (admins); running dialogues keep theirs."""
         require_login()

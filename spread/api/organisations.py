@@ -5,7 +5,15 @@ from flask.views import MethodView
 from flask_login import current_user
 from flask_smorest import Blueprint
 
-from spread.api.common import ApiErrorSchema, get_or_404, page_schema, require, require_login
+from spread.api.common import (
+    NOT_FOUND,
+    NOT_LOGGED_IN,
+    ApiErrorSchema,
+    get_or_404,
+    page_schema,
+    require,
+    require_login,
+)
 from spread.auth import can_edit_organisation
 from spread.extensions import db
 from spread.models import Organisation
@@ -38,6 +46,7 @@ class Organisations(MethodView):
 
     @blp.arguments(OrganisationSchema)
     @blp.response(201, OrganisationSchema)
+    @blp.alt_response(401, **NOT_LOGGED_IN)
     @blp.alt_response(422, schema=ApiErrorSchema, description="Invalid input")
     def post(self, data: dict):
         """Create an organisation."""
@@ -53,6 +62,7 @@ class OrganisationItem(MethodView):
 
     @blp.response(200, OrganisationSchema)
     @blp.alt_response(404, schema=ApiErrorSchema, description="No such organisation")
+    @blp.alt_response(401, **NOT_LOGGED_IN)
     def get(self, organisation_id: int):
         """Show an organisation."""
         require_login()
@@ -61,6 +71,8 @@ class OrganisationItem(MethodView):
     @blp.arguments(OrganisationUpdateSchema)
     @blp.response(200, OrganisationSchema)
     @blp.alt_response(403, schema=ApiErrorSchema, description="Not yours to edit")
+    @blp.alt_response(401, **NOT_LOGGED_IN)
+    @blp.alt_response(404, **NOT_FOUND)
     def patch(self, data: dict, organisation_id: int):
         """Change an organisation (its creator, coordinators and admins)."""
         require_login()
@@ -74,6 +86,8 @@ class OrganisationItem(MethodView):
 @blp.route("/<int:organisation_id>/archive", methods=["POST"])
 @blp.response(200, OrganisationSchema)
 @blp.alt_response(403, schema=ApiErrorSchema, description="Not yours to archive")
+@blp.alt_response(401, **NOT_LOGGED_IN)
+@blp.alt_response(404, **NOT_FOUND)
 def archive(organisation_id: int):
     """Archive an organisation: it is kept, but no longer offered for new profiles."""
     return _set_archived(organisation_id, True)
@@ -82,6 +96,8 @@ def archive(organisation_id: int):
 @blp.route("/<int:organisation_id>/restore", methods=["POST"])
 @blp.response(200, OrganisationSchema)
 @blp.alt_response(403, schema=ApiErrorSchema, description="Not yours to restore")
+@blp.alt_response(401, **NOT_LOGGED_IN)
+@blp.alt_response(404, **NOT_FOUND)
 def restore(organisation_id: int):
     """Restore an archived organisation."""
     return _set_archived(organisation_id, False)

@@ -5,7 +5,9 @@ from flask import Response, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import Blueprint
+from marshmallow import ValidationError
 
+from spread.api.common import FORBIDDEN, NOT_FOUND, NOT_LOGGED_IN
 from spread.api.rounds import coordinated_round
 from spread.extensions import db
 from spread.models import Round
@@ -21,8 +23,16 @@ blp = Blueprint("round_reports", __name__, url_prefix="/api/v1",
                 description="Round registrations import, pairs export and dashboard")
 
 
+# Bad rows answer the import result; bad parameters or unknown fields the one error shape.
+IMPORT_REFUSED = {"anyOf": [{"$ref": "#/components/schemas/ImportResult"},
+                            {"$ref": "#/components/schemas/ApiError"}]}
+
+
 def uploaded_bytes(files: dict) -> bytes:
     """The spreadsheet: the multipart ``file`` field, or else the raw (text/csv) body."""
+    unknown = [name for name in (*request.form, *request.files) if name != "file"]
+    if unknown:  # like every other input of the API, unknown fields are refused (422)
+        raise ValidationError({name: ["Unknown field."] for name in unknown})
     upload = files.get("file")
     if upload is not None:
         return upload.read()
@@ -52,8 +62,11 @@ def import_result(preview: round_csv.ImportPreview, code: int = 200) -> dict:
 @blp.arguments(ImportQuerySchema, location="query")
 @blp.arguments(ImportFileSchema, location="files")
 @blp.response(200, ImportResultSchema)
-@blp.alt_response(422, schema=ImportResultSchema,
-                  description="Some rows are bad: nothing was imported")
+@blp.alt_response(422, schema=IMPORT_REFUSED,
+                  description="Some rows are bad (nothing was imported), or the query is invalid")
+@blp.alt_response(401, **NOT_LOGGED_IN)
+@blp.alt_response(403, **FORBIDDEN)
+@blp.alt_response(404, **NOT_FOUND)
 def import_registrations(args: dict, files: dict, round_id: int):
     """Preview (``dry_run=true``, the default) or import registrations from a CSV file.
 
@@ -88,6 +101,9 @@ def csv_response(round_: Round) -> Response:
 @blp.route("/rounds/<int:round_id>/export.csv", methods=["GET"])
 @blp.response(200, content_type="text/csv",
               description="UTF-8 with BOM, `;`-separated, decimal commas")
+@blp.alt_response(401, **NOT_LOGGED_IN)
+@blp.alt_response(403, **FORBIDDEN)
+@blp.alt_response(404, **NOT_FOUND)
 def export_pairs(round_id: int):
     """The round's pairs and their progress as CSV for Excel."""
     return csv_response(coordinated_round(round_id))
@@ -95,6 +111,9 @@ def export_pairs(round_id: int):
 
 @blp.route("/rounds/<int:round_id>/dashboard", methods=["GET"])
 @blp.response(200, DashboardSchema)
+@blp.alt_response(401, **NOT_LOGGED_IN)
+@blp.alt_response(403, **FORBIDDEN)
+@blp.alt_response(404, **NOT_FOUND)
 def round_dashboard(round_id: int):
     """Counts of enrolments and pairs, unpaired profiles and why, fit-score histogram."""
     return dashboard.round_dashboard(coordinated_round(round_id))

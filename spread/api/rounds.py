@@ -8,7 +8,15 @@ from flask_smorest import Blueprint
 from marshmallow import ValidationError
 from sqlalchemy import select
 
-from spread.api.common import ApiErrorSchema, get_or_404, require, require_login
+from spread.api.common import (
+    FORBIDDEN,
+    NOT_FOUND,
+    NOT_LOGGED_IN,
+    ApiErrorSchema,
+    get_or_404,
+    require,
+    require_login,
+)
 from spread.auth import can_edit_profile
 from spread.extensions import db
 from spread.models import Interest, Pair, PairingRun, Profile, Round, RoundState
@@ -72,6 +80,7 @@ class Rounds(MethodView):
 
     @blp.arguments(RoundQuerySchema, location="query")
     @blp.response(200, RoundSchema(many=True))
+    @blp.alt_response(401, **NOT_LOGGED_IN)
     def get(self, args: dict):
         """List rounds (participants do not see drafts)."""
         require_login()
@@ -85,6 +94,7 @@ class Rounds(MethodView):
     @blp.arguments(RoundSchema)
     @blp.response(201, RoundSchema)
     @blp.alt_response(403, schema=ApiErrorSchema, description="Coordinators only")
+    @blp.alt_response(401, **NOT_LOGGED_IN)
     def post(self, data: dict):
         """Create a round (as a draft)."""
         require_coordinator()
@@ -98,6 +108,9 @@ class RoundItem(MethodView):
     """One round."""
 
     @blp.response(200, RoundSchema)
+    @blp.alt_response(401, **NOT_LOGGED_IN)
+    @blp.alt_response(403, **FORBIDDEN)
+    @blp.alt_response(404, **NOT_FOUND)
     def get(self, round_id: int):
         """Show a round."""
         return visible_round(round_id)
@@ -105,6 +118,9 @@ class RoundItem(MethodView):
     @blp.arguments(RoundUpdateSchema)
     @blp.response(200, RoundSchema)
     @blp.alt_response(409, **CONFLICT)
+    @blp.alt_response(401, **NOT_LOGGED_IN)
+    @blp.alt_response(403, **FORBIDDEN)
+    @blp.alt_response(404, **NOT_FOUND)
     def patch(self, data: dict, round_id: int):
         """Change a round's details."""
         round_ = coordinated_round(round_id)
@@ -118,6 +134,9 @@ class RoundItem(MethodView):
 @blp.arguments(TransitionSchema)
 @blp.response(200, RoundSchema)
 @blp.alt_response(409, **CONFLICT)
+@blp.alt_response(401, **NOT_LOGGED_IN)
+@blp.alt_response(403, **FORBIDDEN)
+@blp.alt_response(404, **NOT_FOUND)
 def move_round(data: dict, round_id: int):
     """Move a round to its next state (draft → open → pairing → review → published → closed)."""
     round_ = coordinated_round(round_id)
@@ -134,6 +153,9 @@ class Enrolments(MethodView):
     """Profiles enrolled in a round."""
 
     @blp.response(200, EnrolmentSchema(many=True))
+    @blp.alt_response(401, **NOT_LOGGED_IN)
+    @blp.alt_response(403, **FORBIDDEN)
+    @blp.alt_response(404, **NOT_FOUND)
     def get(self, round_id: int):
         """List the active enrolments."""
         round_ = visible_round(round_id)
@@ -141,6 +163,9 @@ class Enrolments(MethodView):
 
     @blp.arguments(EnrolSchema)
     @blp.response(201, EnrolmentSchema)
+    @blp.alt_response(401, **NOT_LOGGED_IN)
+    @blp.alt_response(403, **FORBIDDEN)
+    @blp.alt_response(404, **NOT_FOUND)
     def post(self, data: dict, round_id: int):
         """Enrol one of your profiles in an open round."""
         round_ = visible_round(round_id)
@@ -154,6 +179,9 @@ class Enrolments(MethodView):
 @blp.route("/rounds/<int:round_id>/enrolments/withdraw", methods=["POST"])
 @blp.arguments(EnrolSchema)
 @blp.response(200, EnrolmentSchema)
+@blp.alt_response(401, **NOT_LOGGED_IN)
+@blp.alt_response(403, **FORBIDDEN)
+@blp.alt_response(404, **NOT_FOUND)
 def withdraw(data: dict, round_id: int):
     """Withdraw one of your profiles from a round before it is published."""
     round_ = visible_round(round_id)
@@ -174,6 +202,9 @@ class Interests(MethodView):
     """Stated interest in partners."""
 
     @blp.response(200, InterestSchema(many=True))
+    @blp.alt_response(401, **NOT_LOGGED_IN)
+    @blp.alt_response(403, **FORBIDDEN)
+    @blp.alt_response(404, **NOT_FOUND)
     def get(self, round_id: int):
         """Coordinators see all interest; participants the interest involving their profiles."""
         round_ = visible_round(round_id)
@@ -186,6 +217,9 @@ class Interests(MethodView):
 
     @blp.arguments(InterestInputSchema)
     @blp.response(201, InterestSchema)
+    @blp.alt_response(401, **NOT_LOGGED_IN)
+    @blp.alt_response(403, **FORBIDDEN)
+    @blp.alt_response(404, **NOT_FOUND)
     def post(self, data: dict, round_id: int):
         """Say that one of your enrolled profiles would like to be paired with another."""
         round_ = visible_round(round_id)
@@ -200,6 +234,9 @@ class Interests(MethodView):
 
 @blp.route("/rounds/<int:round_id>/interests/<int:interest_id>", methods=["DELETE"])
 @blp.response(204)
+@blp.alt_response(401, **NOT_LOGGED_IN)
+@blp.alt_response(403, **FORBIDDEN)
+@blp.alt_response(404, **NOT_FOUND)
 def delete_interest(round_id: int, interest_id: int):
     """Take back a statement of interest."""
     visible_round(round_id)
@@ -213,6 +250,9 @@ def delete_interest(round_id: int, interest_id: int):
 @blp.route("/rounds/<int:round_id>/runs", methods=["POST"])
 @blp.arguments(RunRequestSchema)
 @blp.response(202, PairingRunSchema)
+@blp.alt_response(401, **NOT_LOGGED_IN)
+@blp.alt_response(403, **FORBIDDEN)
+@blp.alt_response(404, **NOT_FOUND)
 def start_run(data: dict, round_id: int):
     """Run the pairing (optimal or stable); poll the run for its progress and result."""
     round_ = coordinated_round(round_id)
@@ -227,6 +267,9 @@ def start_run(data: dict, round_id: int):
 
 @blp.route("/rounds/<int:round_id>/runs/<int:run_id>", methods=["GET"])
 @blp.response(200, PairingRunSchema)
+@blp.alt_response(401, **NOT_LOGGED_IN)
+@blp.alt_response(403, **FORBIDDEN)
+@blp.alt_response(404, **NOT_FOUND)
 def get_run(round_id: int, run_id: int):
     """A pairing run with its progress, and its summary when done."""
     coordinated_round(round_id)
@@ -242,6 +285,9 @@ class RoundPairs(MethodView):
 
     @blp.arguments(PairQuerySchema, location="query")
     @blp.response(200, PairSchema(many=True))
+    @blp.alt_response(401, **NOT_LOGGED_IN)
+    @blp.alt_response(403, **FORBIDDEN)
+    @blp.alt_response(404, **NOT_FOUND)
     def get(self, args: dict, round_id: int):
         """List pairs with score, reasons and mutual interest; filter and sort."""
         round_ = coordinated_round(round_id)
@@ -249,6 +295,9 @@ class RoundPairs(MethodView):
 
     @blp.arguments(ManualPairSchema)
     @blp.response(201, PairSchema)
+    @blp.alt_response(401, **NOT_LOGGED_IN)
+    @blp.alt_response(403, **FORBIDDEN)
+    @blp.alt_response(404, **NOT_FOUND)
     def post(self, data: dict, round_id: int):
         """Pair a taker and a giver by hand (a proposal to approve as usual)."""
         round_ = coordinated_round(round_id)
@@ -268,6 +317,9 @@ def _decided_pair(pair_id: int) -> Pair:
 @blp.arguments(DecisionSchema)
 @blp.response(200, PairSchema)
 @blp.alt_response(409, **CONFLICT)
+@blp.alt_response(401, **NOT_LOGGED_IN)
+@blp.alt_response(403, **FORBIDDEN)
+@blp.alt_response(404, **NOT_FOUND)
 def approve(data: dict, pair_id: int):
     """Approve a proposed pair."""
     pair = pairs.approve(_decided_pair(pair_id), current_user, data["version"])
@@ -279,6 +331,9 @@ def approve(data: dict, pair_id: int):
 @blp.arguments(DecisionSchema)
 @blp.response(200, PairSchema)
 @blp.alt_response(409, **CONFLICT)
+@blp.alt_response(401, **NOT_LOGGED_IN)
+@blp.alt_response(403, **FORBIDDEN)
+@blp.alt_response(404, **NOT_FOUND)
 def reject(data: dict, pair_id: int):
     """Reject a pair, with a reason."""
     pair = pairs.reject(_decided_pair(pair_id), current_user, data["reason"], data["version"])
@@ -290,6 +345,9 @@ def reject(data: dict, pair_id: int):
 @blp.arguments(SwapSchema)
 @blp.response(200, PairSchema(many=True))
 @blp.alt_response(409, **CONFLICT)
+@blp.alt_response(401, **NOT_LOGGED_IN)
+@blp.alt_response(403, **FORBIDDEN)
+@blp.alt_response(404, **NOT_FOUND)
 def swap(data: dict, pair_id: int):
     """Swap the givers of two pairs; returns the two new proposals."""
     first = _decided_pair(pair_id)
@@ -302,6 +360,9 @@ def swap(data: dict, pair_id: int):
 @blp.route("/rounds/<int:round_id>/bans", methods=["POST"])
 @blp.arguments(BanSchema)
 @blp.response(201, RoundSchema)
+@blp.alt_response(401, **NOT_LOGGED_IN)
+@blp.alt_response(403, **FORBIDDEN)
+@blp.alt_response(404, **NOT_FOUND)
 def ban(data: dict, round_id: int):
     """Ban a taker–giver pair in this round."""
     round_ = coordinated_round(round_id)
@@ -313,6 +374,9 @@ def ban(data: dict, round_id: int):
 
 @blp.route("/rounds/<int:round_id>/audit", methods=["GET"])
 @blp.response(200, AuditEventSchema(many=True))
+@blp.alt_response(401, **NOT_LOGGED_IN)
+@blp.alt_response(403, **FORBIDDEN)
+@blp.alt_response(404, **NOT_FOUND)
 def audit_log(round_id: int):
     """The round's audit log, newest first."""
     round_ = coordinated_round(round_id)
@@ -321,6 +385,9 @@ def audit_log(round_id: int):
 
 @blp.route("/pairs/<int:pair_id>/audit", methods=["GET"])
 @blp.response(200, AuditEventSchema(many=True))
+@blp.alt_response(401, **NOT_LOGGED_IN)
+@blp.alt_response(403, **FORBIDDEN)
+@blp.alt_response(404, **NOT_FOUND)
 def pair_audit_log(pair_id: int):
     """One pair's audit log, newest first."""
     pair = _decided_pair(pair_id)
@@ -329,6 +396,7 @@ def pair_audit_log(pair_id: int):
 
 @blp.route("/me/pairs", methods=["GET"])
 @blp.response(200, PairSchema(many=True))
+@blp.alt_response(401, **NOT_LOGGED_IN)
 def my_pairs():
     """Your approved pairs in published rounds."""
     require_login()

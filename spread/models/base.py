@@ -7,6 +7,11 @@ from sqlalchemy import DateTime
 from sqlalchemy.orm import Mapped, mapped_column
 
 
+# Every id column is an INTEGER (32-bit signed on PostgreSQL): larger ids name nothing, and
+# handing them to the database fails instead of finding nothing.
+MAX_ID = 2**31 - 1
+
+
 def utcnow() -> datetime:
     """Return the current time in UTC (a callable default, evaluated per row)."""
     return datetime.now(timezone.utc)

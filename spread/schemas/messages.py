@@ -32,6 +32,7 @@ KNOWN_MESSAGES = [
     N_("Must be at least {n}."),
     N_("Must be at most {n}."),
     N_("This field is required."),
+    N_("Invalid JSON body."),  # webargs, for a request body that is not JSON
 ]
 
 _NUMBER = re.compile(r"\d+")

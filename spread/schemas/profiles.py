@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from spread.schemas.base import BaseSchema, PageSchema, number_range, one_of, text
+from spread.schemas.base import BaseSchema, PageSchema, identifier, number_range, one_of, text
 from spread.schemas.messages import N_
 from spread.schemas.organisations import OrganisationRefSchema
 from spread.schemas.users import UserRefSchema
@@ -27,7 +27,7 @@ class ProfileSchema(BaseSchema):
 
     id = fields.Integer(dump_only=True)
     side = fields.String(required=True, validate=one_of(SIDES))
-    organisation_id = fields.Integer(required=True)
+    organisation_id = identifier(required=True)
     language = fields.String(load_default="da", validate=one_of(PROFILE_LANGUAGES))
     title = text(200, required=True)
     description = text(5000, required=True)
@@ -95,7 +95,7 @@ class ProfileQuerySchema(PageSchema):
     target_group = fields.String(load_default=None, validate=one_of(TARGET_GROUPS))
     region = fields.String(load_default=None, validate=one_of(REGIONS))
     level = fields.String(load_default=None, validate=one_of(LEVELS))
-    organisation_id = fields.Integer(load_default=None)
+    organisation_id = identifier(load_default=None)
     mine = fields.Boolean(load_default=False)
     include_archived = fields.Boolean(load_default=False)
     q = fields.String(load_default=None, validate=validate.Length(max=200))

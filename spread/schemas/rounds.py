@@ -4,7 +4,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from spread.models.round import LEGAL_TRANSITIONS
-from spread.schemas.base import BaseSchema, length, one_of, text
+from spread.schemas.base import BaseSchema, identifier, length, one_of, text
 from spread.schemas.suggestions import ReasonsSchema, SuggestedProfileSchema
 from spread.schemas.users import UserRefSchema
 
@@ -50,7 +50,7 @@ class TransitionSchema(BaseSchema):
 class EnrolSchema(BaseSchema):
     """Enrol (or withdraw) a profile."""
 
-    profile_id = fields.Integer(required=True)
+    profile_id = identifier(required=True)
 
 
 class EnrolmentSchema(BaseSchema):
@@ -68,8 +68,8 @@ class EnrolmentSchema(BaseSchema):
 class InterestInputSchema(BaseSchema):
     """State interest in a partner."""
 
-    from_profile_id = fields.Integer(required=True)
-    to_profile_id = fields.Integer(required=True)
+    from_profile_id = identifier(required=True)
+    to_profile_id = identifier(required=True)
 
 
 class InterestSchema(BaseSchema):
@@ -121,7 +121,7 @@ class DecisionSchema(BaseSchema):
 class SwapSchema(BaseSchema):
     """Swap the givers of two pairs."""
 
-    other_pair_id = fields.Integer(required=True)
+    other_pair_id = identifier(required=True)
     version = fields.Integer(load_default=None)
     other_version = fields.Integer(load_default=None)
 
@@ -129,8 +129,8 @@ class SwapSchema(BaseSchema):
 class ManualPairSchema(BaseSchema):
     """Pair a taker and a giver by hand."""
 
-    taker_id = fields.Integer(required=True)
-    giver_id = fields.Integer(required=True)
+    taker_id = identifier(required=True)
+    giver_id = identifier(required=True)
 
 
 class BanSchema(ManualPairSchema):

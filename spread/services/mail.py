@@ -7,6 +7,7 @@ same key is not sent (reminders use this never to repeat themselves).
 from __future__ import annotations
 
 import logging
+import re
 import smtplib
 from email.message import EmailMessage
 
@@ -18,6 +19,9 @@ from spread.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
 
+SUBJECT_LIMIT = 300  # the outbox's column
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
+
 
 def send_mail(to: str, subject: str, body: str, kind: str = "message",
               key: str | None = None) -> OutboxMessage | None:
@@ -25,12 +29,18 @@ def send_mail(to: str, subject: str, body: str, kind: str = "message",
     if key is not None and db.session.scalar(
             select(OutboxMessage.id).where(OutboxMessage.key == key)) is not None:
         return None
-    message = OutboxMessage(to=to, subject=subject, body=body, kind=kind, key=key)
+    message = OutboxMessage(to=to, subject=header_text(subject), body=body, kind=kind, key=key)
     db.session.add(message)
     db.session.flush()
     if current_app.config.get("SMTP_HOST"):
         message.delivered = deliver(message)
     return message
+
+
+def header_text(text: str, limit: int = SUBJECT_LIMIT) -> str:
+    """One header line: line breaks and control characters become spaces; clipped to ``limit``."""
+    line = " ".join(_CONTROL.sub(" ", text).split())
+    return line if len(line) <= limit else line[:limit - 1] + "…"
 
 
 def deliver(message: OutboxMessage) -> bool:

@@ -151,11 +151,19 @@ def decode(raw: bytes) -> tuple[str | None, list[str], list[RowError]]:
                 "\"CSV UTF-8 (comma delimited)\", and upload it again."))]
         notes = [_("The file is not UTF-8; it was read as Windows-1252 (Western European). "
                    "Check that æ, ø and å look right below, or save it as \"CSV UTF-8\".")]
-    bad = next((i for i, ch in enumerate(text) if ord(ch) < 32 and ch not in "\t\r\n\f"), None)
-    if bad is not None:
-        return None, [], [RowError(text[:bad].count("\n") + 1, _(
-            "The file contains control characters and does not look like CSV text."))]
+    error = control_character_error(text)
+    if error is not None:
+        return None, [], [error]
     return text, notes, []
+
+
+def control_character_error(text: str) -> RowError | None:
+    """The line of the first control character (NUL and the like) in ``text``, if any."""
+    bad = next((i for i, ch in enumerate(text) if ord(ch) < 32 and ch not in "\t\r\n\f"), None)
+    if bad is None:
+        return None
+    return RowError(text[:bad].count("\n") + 1, _(
+        "The file contains control characters and does not look like CSV text."))
 
 
 def _delimiter(header_line: str) -> str:
@@ -303,6 +311,10 @@ def preview_registrations(round_: Round, raw: bytes | str) -> ImportPreview:
             return preview
     else:
         text = raw
+        error = control_character_error(text)
+        if error is not None:  # a re-posted preview is checked like an upload
+            preview.errors = [error]
+            return preview
     preview.text = text
     if round_.state not in REGISTRATION_STATES:
         preview.errors.append(RowError(None, _(
