@@ -7,7 +7,7 @@ from .features import value_key
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["explain_pair", "shared_terms"]
+__all__ = ["explain_pair", "explain_pairs", "shared_terms"]
 
 
 def shared_terms(model, taker_text, giver_text, n_terms=10):
@@ -31,12 +31,11 @@ def shared_terms(model, taker_text, giver_text, n_terms=10):
     list of str
     """
     analyzer = model.word_vectorizer_.analyzer
-    taker = analyzer.analyse_with_surface(taker_text or "")
-    giver = analyzer.analyse_with_surface(giver_text or "")
-    surface = {}
-    for stem, word in giver + taker:  # taker's wording wins
-        surface[stem] = word
-    common = {s for s, _ in taker} & {s for s, _ in giver}
+    taker = _stem_surfaces(analyzer, taker_text or "")
+    giver = _stem_surfaces(analyzer, giver_text or "")
+    # Each stem shown as the taker's (last) wording: every shared stem occurs in the taker's text.
+    surface = taker
+    common = taker.keys() & giver.keys()
     vocab = model.word_vectorizer_.vocabulary_ or {}
     idf = model.word_vectorizer_.idf_ if vocab else None
     max_idf = float(idf.max()) if idf is not None else 1.0
@@ -58,6 +57,13 @@ def shared_terms(model, taker_text, giver_text, n_terms=10):
     return out
 
 
+def _stem_surfaces(analyzer, text):
+    """Stem -> last surface form of ``text`` (cached by analyzers that can)."""
+    if hasattr(analyzer, "stem_surfaces"):
+        return analyzer.stem_surfaces(text)
+    return dict(analyzer.analyse_with_surface(text))
+
+
 def _shared_values(a, b):
     if a is None or b is None:
         return []
@@ -75,7 +81,7 @@ def _shared_values(a, b):
     return out
 
 
-def explain_pair(model, taker, giver, n_terms=10):
+def explain_pair(model, taker, giver, n_terms=10, features=None):
     """Reasons for the score of one pair (see :meth:`SimilarityModel.explain`).
 
     Parameters
@@ -86,34 +92,71 @@ def explain_pair(model, taker, giver, n_terms=10):
         Profiles.
     n_terms : int, default=10
         At most this many shared terms.
+    features : tuple of ProfileFeatures, optional
+        The two profiles already transformed (one row each).
 
     Returns
     -------
     dict
         JSON-serialisable explanation.
     """
-    a, b = model.transform([taker]), model.transform([giver])
+    return explain_pairs(model, [taker], [giver], n_terms=n_terms, features=features)[0]
+
+
+def explain_pairs(model, takers, givers, n_terms=10, features=None):
+    """Reasons for aligned pairs ``(takers[i], givers[i])``, in one batch.
+
+    The same dicts as :func:`explain_pair` of each pair; the per-criterion agreements of all
+    pairs come from one vectorised pass.
+
+    Parameters
+    ----------
+    model : SimilarityModel
+        A fitted model.
+    takers, givers : list of dict
+        Profiles, same length.
+    n_terms : int, default=10
+        At most this many shared terms per pair.
+    features : tuple of ProfileFeatures, optional
+        The profiles already transformed (``len(takers)`` rows each, aligned).
+
+    Returns
+    -------
+    list of dict
+    """
+    if len(takers) != len(givers):
+        raise ValueError("takers and givers must have the same length (aligned pairs)")
+    if not takers:
+        return []
+    if features is None:
+        features = model.transform(takers), model.transform(givers)
+    a, b = features
     agree, known = scoring.pair_components(a, b, model.field_encoder_.blocks_)
-    score = float(scoring.score_block(a, b, model.scoring_weights())[0, 0])
+    w = model.scoring_weights()
     weights = model.weights_
-    den = sum(weights[c] for c in scoring.CRITERIA if known[c][0])
-    components = {}
-    for c in scoring.CRITERIA:
-        if known[c][0] and weights[c] > 0 and den > 0:
-            components[c] = round(weights[c] * float(agree[c][0]) / den, 4)
+    results = []
+    for i, (taker, giver) in enumerate(zip(takers, givers)):
+        # One 1 x 1 block per pair, exactly as a single pair is scored.
+        score = float(scoring.score_block(a.take([i]), b.take([i]), w)[0, 0])
+        den = sum(weights[c] for c in scoring.CRITERIA if known[c][i])
+        components = {}
+        for c in scoring.CRITERIA:
+            if known[c][i] and weights[c] > 0 and den > 0:
+                components[c] = round(weights[c] * float(agree[c][i]) / den, 4)
 
-    def same(field):
-        return bool(agree[field][0]) if known[field][0] else None
+        def same(field, i=i):
+            return bool(agree[field][i]) if known[field][i] else None
 
-    out = {
-        "score": round(score, 4),
-        "text": round(float(agree["text"][0]), 4),
-        "shared_terms": shared_terms(model, taker.get("text"), giver.get("text"), n_terms),
-    }
-    for field in ("sectors", "target_groups"):
-        out[f"shared_{field}"] = _shared_values(taker.get(field), giver.get(field))
-    out["same_region"] = same("region")
-    out["same_level"] = same("level")
-    out["same_facet"] = same("facet")
-    out["components"] = components
-    return out
+        out = {
+            "score": round(score, 4),
+            "text": round(float(agree["text"][i]), 4),
+            "shared_terms": shared_terms(model, taker.get("text"), giver.get("text"), n_terms),
+        }
+        for field in ("sectors", "target_groups"):
+            out[f"shared_{field}"] = _shared_values(taker.get(field), giver.get(field))
+        out["same_region"] = same("region")
+        out["same_level"] = same("level")
+        out["same_facet"] = same("facet")
+        out["components"] = components
+        results.append(out)
+    return results

@@ -13,7 +13,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from . import scoring
-from .explain import explain_pair
+from .explain import explain_pair, explain_pairs
 from .features import FieldEncoder, ProfileFeatures, equal_codes
 from .text import CharNgramVectorizer, WordAnalyzer, collect_stems, most_common_surface
 
@@ -177,7 +177,12 @@ class SimilarityModel(BaseEstimator):
             rows = np.arange(x.shape[0])
             if x.shape[0] > self.svd_max_samples:
                 rows = np.sort(rng.choice(x.shape[0], self.svd_max_samples, replace=False))
-            self.svd_ = TruncatedSVD(n_components=n_comp, random_state=rng).fit(x[rows])
+            svd = TruncatedSVD(n_components=n_comp, random_state=rng).fit(x[rows])
+            # transform computes x @ components_.T, and scipy copies a right-hand operand that
+            # is not C-contiguous (all n_features x n_components of it) on every call: store
+            # components_ as the transpose of a C-contiguous array (same values).
+            svd.components_ = np.ascontiguousarray(svd.components_.T).T
+            self.svd_ = svd
         self.field_encoder_ = FieldEncoder().fit(profiles)
         self.surface_forms_ = most_common_surface(surfaces)
         self.weights_ = self._param_weights()
@@ -378,7 +383,7 @@ class SimilarityModel(BaseEstimator):
         return equal_codes(a.organisation, b.organisation)
 
     # -------------------------------------------------------------- explain
-    def explain(self, taker, giver, n_terms=10):
+    def explain(self, taker, giver, n_terms=10, features=None):
         """Reasons for one pair's score, per criterion.
 
         Parameters
@@ -387,6 +392,10 @@ class SimilarityModel(BaseEstimator):
             Profiles.
         n_terms : int, default=10
             At most this many shared terms.
+        features : tuple of ProfileFeatures, optional
+            ``(taker_features, giver_features)``, one row each, from
+            :meth:`transform` of these two profiles; saves transforming them
+            again.
 
         Returns
         -------
@@ -399,7 +408,52 @@ class SimilarityModel(BaseEstimator):
             the score; the contributions sum to the score).
         """
         check_is_fitted(self, "weights_")
-        return explain_pair(self, taker, giver, n_terms=n_terms)
+        return explain_pair(self, taker, giver, n_terms=n_terms, features=features)
+
+    def explain_many(self, takers, givers, n_terms=10, features=None):
+        """Reasons for aligned pairs ``(takers[i], givers[i])``, in one batch.
+
+        Each dict equals :meth:`explain` of that pair; the agreements of all
+        pairs are computed in one vectorised pass.
+
+        Parameters
+        ----------
+        takers, givers : list of dict
+            Profiles, same length.
+        n_terms : int, default=10
+            At most this many shared terms per pair.
+        features : tuple of ProfileFeatures, optional
+            ``(taker_features, giver_features)`` with one row per pair.
+
+        Returns
+        -------
+        list of dict
+        """
+        check_is_fitted(self, "weights_")
+        return explain_pairs(self, takers, givers, n_terms=n_terms, features=features)
+
+    def prepare_explain(self, profiles):
+        """Analyse the texts of ``profiles`` now, so that explaining them later is fast.
+
+        Fills the word analyzer's per-text cache (the same results as analysing on demand).
+        Worth it for profiles that will be explained again and again, e.g. every candidate of
+        a suggestion index, before a server forks its workers.
+
+        Parameters
+        ----------
+        profiles : list of dict
+            Profiles.
+
+        Returns
+        -------
+        self : SimilarityModel
+        """
+        check_is_fitted(self, "weights_")
+        analyzer = self.word_vectorizer_.analyzer
+        if hasattr(analyzer, "stem_surfaces"):
+            for p in _check_profiles(profiles, allow_empty=True):
+                analyzer.stem_surfaces(p.get("text") or "")
+        return self
 
     # ------------------------------------------------------ learning weights
     def pair_components(self, takers, givers):

@@ -152,16 +152,28 @@ class WordAnalyzer:
         Minimal length of a word before splitting is attempted.
     """
 
+    #: Texts whose stem -> surface maps are kept (see :meth:`stem_surfaces`).
+    stem_surface_cache_size = 100_000
+
     def __init__(self, known_stems=None, min_part=3, min_compound=7):
         self.known_stems = frozenset(known_stems or ())
         self.min_part = min_part
         self.min_compound = min_compound
         self._cache = {}
+        self._surface_cache = {}
+        self._text_cache = {}
+        self._stem_surface_cache = {}
 
     def __getstate__(self):
         state = self.__dict__.copy()
-        state["_cache"] = {}
+        state.update(_cache={}, _surface_cache={}, _text_cache={}, _stem_surface_cache={})
         return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self.__dict__.setdefault("_surface_cache", {})
+        self.__dict__.setdefault("_text_cache", {})
+        self.__dict__.setdefault("_stem_surface_cache", {})
 
     def __call__(self, text):
         """Analyse ``text`` into a list of stems (with compound parts)."""
@@ -261,13 +273,53 @@ class WordAnalyzer:
         -------
         list of (str, str)
         """
+        known = self._text_cache.get(text)
+        if known is not None:
+            return list(known)
+        out = self._analyse_with_surface(text)
+        if len(self._text_cache) >= 20_000:
+            self._text_cache.clear()
+        self._text_cache[text] = out  # explanations analyse the same profiles again and again
+        return list(out)
+
+    def _analyse_with_surface(self, text):
         out = []
+        cache = self._surface_cache
         for token in tokenize(normalise(text)):
-            if token in STOP_WORDS or len(token) < 2:
-                continue
-            out.append((light_stem(token), token))
-            out.extend(self.split_compound_surface(token))
+            pairs = cache.get(token)
+            if pairs is None:
+                pairs = []
+                if token not in STOP_WORDS and len(token) >= 2:
+                    pairs.append((light_stem(token), token))
+                    pairs.extend(self.split_compound_surface(token))
+                if len(cache) < 500_000:
+                    cache[token] = pairs
+            out.extend(pairs)
         return out
+
+    def stem_surfaces(self, text):
+        """Map each stem of ``text`` to its last surface form (compound parts included).
+
+        The same as ``dict(self.analyse_with_surface(text))``, cached per text: explanations
+        compare the same profiles again and again. Do not modify the returned dict.
+
+        Parameters
+        ----------
+        text : str
+            Raw text.
+
+        Returns
+        -------
+        dict of str to str
+        """
+        cache = self._stem_surface_cache
+        found = cache.get(text)
+        if found is None:
+            found = dict(self._analyse_with_surface(text))
+            if len(cache) >= self.stem_surface_cache_size:
+                cache.clear()
+            cache[text] = found
+        return found
 
 
 def _left_variants(left, min_part):

@@ -80,3 +80,114 @@ def test_score_block_uniform_and_mixed_known_agree():
                 den = w.text + ((ai.known * w.known) @ bj.known.T)[0, 0]
                 ref[i, j] = min(max(num / den, 0.0), 1.0)
         np.testing.assert_allclose(s, ref, atol=1e-5)
+
+
+def test_lsa_projection_is_stored_for_copy_free_transform():
+    profiles = make_profiles(600, random_state=5)
+    model = SimilarityModel(n_components=16).fit(profiles)
+    # x @ components_.T must not copy the projection on every transform
+    assert model.svd_.components_.T.flags["C_CONTIGUOUS"]
+    x = model._join(model.word_vectorizer_.transform([p["text"] for p in profiles[:5]]),
+                    model.char_vectorizer_.transform([p["text"] for p in profiles[:5]]))
+    reference = x.toarray() @ np.asarray(model.svd_.components_, order="C").T
+    np.testing.assert_allclose(model.svd_.transform(x), reference, rtol=1e-4, atol=1e-5)
+
+
+def test_explain_with_precomputed_features_is_the_same():
+    profiles = make_profiles(120, random_state=6)
+    model = SimilarityModel().fit(profiles)
+    taker, giver = profiles[0], profiles[1]
+    features = model.transform([taker]), model.transform([giver])
+    assert model.explain(taker, giver, features=features) == model.explain(taker, giver)
+
+
+def test_surface_analysis_cache_gives_the_same_terms():
+    profiles = make_profiles(120, random_state=7)
+    model = SimilarityModel().fit(profiles)
+    analyzer = model.word_vectorizer_.analyzer
+    text = "Ældrepleje og pleje af ældre; hjemmehjælp og hjemmehjælpen. " + profiles[3]["text"]
+    first = analyzer.analyse_with_surface(text)
+    assert analyzer.analyse_with_surface(text) == first  # second time from the cache
+    fresh = type(analyzer)(analyzer.known_stems, analyzer.min_part, analyzer.min_compound)
+    assert fresh.analyse_with_surface(text) == first
+    assert ("ældr", "ældre") in first
+
+
+def _shared_terms_reference(model, taker_text, giver_text, n_terms=10):
+    """shared_terms as first written: from the (stem, surface) lists, no per-text maps."""
+    analyzer = model.word_vectorizer_.analyzer
+    taker = analyzer.analyse_with_surface(taker_text or "")
+    giver = analyzer.analyse_with_surface(giver_text or "")
+    surface = {}
+    for stem, word in giver + taker:  # taker's wording wins
+        surface[stem] = word
+    common = {s for s, _ in taker} & {s for s, _ in giver}
+    vocab = model.word_vectorizer_.vocabulary_ or {}
+    idf = model.word_vectorizer_.idf_
+    max_idf = float(idf.max())
+
+    def weight(stem):
+        return float(idf[vocab[stem]]) if stem in vocab else max_idf
+
+    out, seen = [], set()
+    for stem in sorted(common, key=lambda s: (-weight(s), surface[s])):
+        if surface[stem] not in seen:
+            seen.add(surface[stem])
+            out.append(surface[stem])
+        if len(out) >= n_terms:
+            break
+    return out
+
+
+def test_stem_surface_maps_give_the_same_shared_terms():
+    from matching.explain import shared_terms
+
+    profiles = make_profiles(150, random_state=8)
+    model = SimilarityModel().fit(profiles)
+    analyzer = model.word_vectorizer_.analyzer
+    texts = [p["text"] for p in profiles[:40]] + [
+        "Ældrepleje og pleje af ældre; hjemmehjælp og hjemmehjælpen.", "", "pleje"]
+    model.prepare_explain([{"text": t} for t in texts[::2]])  # half of them analysed ahead
+    for t in texts:
+        assert analyzer.stem_surfaces(t) == dict(analyzer.analyse_with_surface(t))
+    for a, b in zip(texts, texts[1:] + texts[:1]):
+        for n in (3, 10):
+            assert shared_terms(model, a, b, n) == _shared_terms_reference(model, a, b, n)
+
+
+@pytest.mark.parametrize("n_components", [None, 16])
+def test_explain_many_equals_explain_of_each_pair(n_components):
+    profiles = make_profiles(600, random_state=9)
+    for i, p in enumerate(profiles):  # vary which criteria are known
+        if i % 4 == 0:
+            p["region"] = None
+        if i % 5 == 0:
+            p["sectors"] = None
+    model = SimilarityModel(n_components=n_components).fit(profiles)
+    takers, givers = profiles[:25], profiles[300:325]
+    features = model.transform(takers), model.transform(givers)
+    batch = model.explain_many(takers, givers, features=features)
+    assert batch == [model.explain(t, g) for t, g in zip(takers, givers)]
+    assert model.explain_many(takers, givers) == batch
+    assert model.explain_many([], []) == []
+
+
+@pytest.mark.parametrize("n_components", [None, 16])
+def test_top_k_table_rows_equal_single_queries(n_components):
+    # A suggestion index ranks every profile's partners at once (chunked products); each row
+    # must be what the profile alone would get, and a prefix of it the top of a smaller k.
+    profiles = make_profiles(600, random_state=10)
+    for i, p in enumerate(profiles):
+        p["organisation"] = i % 7
+    model = SimilarityModel(n_components=n_components).fit(profiles)
+    takers, givers = model.transform(profiles[:300]), model.transform(profiles[300:])
+    idx, scores = model.top_k_features(takers, givers, k=55, exclude_same_organisation=True)
+    for row in range(0, 300, 7):
+        for k in (15, 55):
+            one_idx, one_scores = model.top_k_features(takers.take([row]), givers, k=k,
+                                                       exclude_same_organisation=True)
+            np.testing.assert_array_equal(idx[row, :k], one_idx[0])
+            np.testing.assert_allclose(scores[row, :k], one_scores[0], atol=1e-6)
+    assert (idx >= 0).all()
+    organisations = np.array([p["organisation"] for p in profiles])
+    assert not (organisations[300 + idx] == organisations[:300, None]).any()
