@@ -2,6 +2,7 @@
 import re
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from spread.extensions import db
@@ -52,13 +53,13 @@ def test_coordinator_runs_a_round_from_creation_to_publishing(
         page.get_by_label("Internship ends").fill("2027-02-15")
         page.get_by_label("Minimum fit").fill("0.05")
         page.get_by_role("button", name="Save").click()
-        assert page.get_by_text("The internship must end after it starts.").is_visible()
+        expect(page.get_by_text("The internship must end after it starts.")).to_be_visible()
         page.get_by_label("Internship ends").fill("2027-03-31")
         page.get_by_role("button", name="Save").click()
-        assert page.get_by_role("heading", name="Innovationspraktik 2027").is_visible()
+        expect(page.get_by_role("heading", name="Innovationspraktik 2027")).to_be_visible()
 
         page.get_by_role("button", name="Open registration").click()
-        assert page.get_by_text("The round is now: Open for registration.").is_visible()
+        expect(page.get_by_text("The round is now: Open for registration.")).to_be_visible()
 
         # The participants enrol their profiles while registration is open.
         round_ = db.session.scalar(select(Round).where(Round.name == "Innovationspraktik 2027"))
@@ -67,14 +68,14 @@ def test_coordinator_runs_a_round_from_creation_to_publishing(
         db.session.commit()
 
         page.reload()
-        assert page.get_by_text("2 givers enrolled").is_visible()
+        expect(page.get_by_text("2 givers enrolled")).to_be_visible()
         page.get_by_role("button", name="Close registration and start pairing").click()
         page.get_by_role("link", name="Run the pairing").click()
         page.get_by_label("Optimal").check()
         page.get_by_role("button", name="Start the pairing").click()
         assert re.search(r"/rounds/\d+/runs/\d+$", page.url)
         page.get_by_role("heading", name="Result").wait_for(timeout=60_000)
-        assert page.get_by_text("2 pairs made").is_visible()
+        expect(page.get_by_text("2 pairs made")).to_be_visible()
         screenshot(page, "round-run")
 
         page.get_by_role("link", name="Review the pairs").click()
@@ -83,17 +84,17 @@ def test_coordinator_runs_a_round_from_creation_to_publishing(
         screenshot(page, "round-review")
         for _ in range(2):
             page.get_by_role("button", name="Approve").first.click()
-            assert page.get_by_text("The pair was approved.").is_visible()
+            expect(page.get_by_text("The pair was approved.")).to_be_visible()
         assert page.get_by_role("button", name="Approve").count() == 0
 
         page.get_by_role("link", name="Back to the round").click()
         page.get_by_role("button", name="Publish the approved pairs").click()
-        assert page.get_by_text("The round was published; 4 emails were sent.").is_visible()
+        expect(page.get_by_text("The round was published; 4 emails were sent.")).to_be_visible()
         screenshot(page, "round-overview")
 
         page.get_by_role("navigation").get_by_role("link", name="Outbox").click()
         # Each mail is in its recipient's language (Danish by default).
         mails = page.get_by_role("heading", name="Du er blevet parret i Innovationspraktik 2027")
         assert mails.count() == 4
-        assert page.get_by_text("tage@vejle.dk").first.is_visible()
+        expect(page.get_by_text("tage@vejle.dk").first).to_be_visible()
         screenshot(page, "round-outbox")
