@@ -1,11 +1,10 @@
 """Pages for admins: find accounts, export a person's data, delete an account, change a role."""
 from __future__ import annotations
 
-from functools import wraps
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, logout_user
+from flask_login import current_user, logout_user
 from marshmallow import ValidationError
 
 from spread import vocabulary
@@ -17,22 +16,10 @@ from spread.schemas.privacy import DeleteAccountSchema, RoleInputSchema, UserSea
 from spread.services import privacy
 from spread.services.listing import paginate
 from spread.web import bp
+from spread.web.access import admin_page
 from spread.web.forms import load_form
 
 ROLE_LABELS = vocabulary.ROLES
-
-
-def admin_page(view):
-    """Log in first (redirect), then admins only (403 for everyone else)."""
-
-    @login_required
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        if not current_user.is_admin:
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapped
 
 
 def _account(user_id: int) -> User:

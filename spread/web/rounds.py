@@ -9,7 +9,6 @@ GET). When a service refuses, the page is shown again with the message: 422 for 
 from __future__ import annotations
 
 import logging
-from functools import wraps
 
 from flask import (
     abort,
@@ -61,6 +60,7 @@ from spread.services import enrolments, pairing_runs, pairs, publishing, review,
 from spread.services.errors import ConflictError
 from spread.services.listing import paginate
 from spread.web import bp
+from spread.web.access import coordinator_page
 from spread.web.forms import load_form
 
 logger = logging.getLogger(__name__)
@@ -189,19 +189,6 @@ SERVICE_MESSAGES = [
     N_("Approve at least one pair before publishing."),
     N_("No such profile."),
 ]
-
-
-def coordinator_page(view):
-    """Log in first (redirect), then coordinators and admins only (403 for participants)."""
-
-    @login_required
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        if not current_user.is_coordinator:
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapped
 
 
 def _round_or_404(round_id: int) -> Round:
