@@ -70,6 +70,11 @@ TARGET_GROUPS = {
 
 SIDES = {"giver": _l("Giver"), "taker": _l("Taker")}
 
+
+def other_side(side: str) -> str:
+    """The side a profile of ``side`` is paired with: givers with takers and back."""
+    return "taker" if side == "giver" else "giver"
+
 ROLES = {"participant": _l("Participant"), "coordinator": _l("Coordinator"),
          "admin": _l("Admin")}
 

@@ -41,8 +41,9 @@ from spread.models.base import utcnow
 from spread.models.dialogue import PHASE_COUNT
 from spread.services import audit
 from spread.services.mail import send_mail
-from spread.services.pairs import PAIR_FIELDS, _release_place
+from spread.services.pairs import PAIR_FIELDS, release_places
 from spread.services.phase_guides import current_guide
+from spread.vocabulary import other_side
 
 logger = logging.getLogger(__name__)
 
@@ -260,7 +261,7 @@ def workspace(dialogue: Dialogue, viewer: User) -> dict:
 def summary(dialogue: Dialogue, user: User) -> dict:
     """One line of the user's list of dialogues."""
     side = side_of(dialogue, user) or "giver"
-    other = "taker" if side == "giver" else "giver"
+    other = other_side(side)
     marked = marks(dialogue)
     return {
         "id": dialogue.id, "round": dialogue.pair.round, "side": side,
@@ -454,9 +455,7 @@ def close_for_repairing(dialogue: Dialogue, actor: User, reason: str) -> Dialogu
     reason = reason.strip()
     pair = dialogue.pair
     before = audit.snapshot(pair, PAIR_FIELDS)
-    if pair.status == PairStatus.APPROVED.value:
-        _release_place(pair.round_id, pair.taker_id)
-        _release_place(pair.round_id, pair.giver_id)
+    release_places(pair)
     pair.status = PairStatus.CLOSED.value
     pair.decided_by_id, pair.decided_at, pair.decision_reason = actor.id, utcnow(), reason
     now = utcnow()

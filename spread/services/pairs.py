@@ -46,6 +46,13 @@ def _take_place(round_id: int, profile_id: int) -> bool:
     return result.rowcount == 1
 
 
+def release_places(pair: Pair) -> None:
+    """Give both sides of an approved pair their places back (before it stops being approved)."""
+    if pair.status == PairStatus.APPROVED.value:
+        _release_place(pair.round_id, pair.taker_id)
+        _release_place(pair.round_id, pair.giver_id)
+
+
 def _release_place(round_id: int, profile_id: int) -> None:
     db.session.execute(
         update(Enrolment)
@@ -90,9 +97,7 @@ def reject(pair: Pair, actor: User, reason: str, version: int | None = None,
     if not reason or not reason.strip():
         raise ValidationError({"reason": [N_("Give a reason for the rejection.")]})
     before = audit.snapshot(pair, PAIR_FIELDS)
-    if pair.status == PairStatus.APPROVED.value:
-        _release_place(pair.round_id, pair.taker_id)
-        _release_place(pair.round_id, pair.giver_id)
+    release_places(pair)
     pair.status = PairStatus.REJECTED.value
     pair.decided_by_id, pair.decided_at, pair.decision_reason = actor.id, utcnow(), reason.strip()
     db.session.flush()

@@ -50,7 +50,7 @@ from spread.models.matching_state import bump_profiles_version
 from spread.schemas.messages import N_
 from spread.services import audit
 from spread.services.listing import contains
-from spread.services.pairs import _release_place
+from spread.services.pairs import release_places
 from spread.services.users import set_role
 
 logger = logging.getLogger(__name__)
@@ -259,9 +259,7 @@ def _withdraw_from_unpublished_rounds(profile_ids: list[int], actor: User) -> No
             Pair.status.in_((PairStatus.PROPOSED.value, PairStatus.APPROVED.value)),
             or_(Pair.taker_id == enrolment.profile_id, Pair.giver_id == enrolment.profile_id)))
         for pair in pairs:
-            if pair.status == PairStatus.APPROVED.value:
-                _release_place(pair.round_id, pair.taker_id)
-                _release_place(pair.round_id, pair.giver_id)
+            release_places(pair)
             pair.status = PairStatus.REJECTED.value
             pair.decision_reason = WITHDRAWN_REASON
             pair.decided_by_id, pair.decided_at = actor.id, now

@@ -21,6 +21,7 @@ from spread.models import Dialogue, LogEntry, NextAction, Pair, PairStatus, Roun
 from spread.services import dialogues
 from spread.services.dialogues import SIDES
 from spread.services.mail import send_mail
+from spread.vocabulary import other_side
 
 logger = logging.getLogger(__name__)
 
@@ -37,15 +38,11 @@ class ReminderReport:
         return sum(self.sent.values())
 
 
-def _other(side: str) -> str:
-    return "taker" if side == "giver" else "giver"
-
-
 def _send(dialogue: Dialogue, side: str, kind: str, key: str, template: str,
           subject: Callable[[str], str], **context) -> bool:
     """Write one reminder to the owner of ``side`` in their language; False if sent before."""
     own = dialogues.profile_of(dialogue, side)
-    partner = dialogues.profile_of(dialogue, _other(side))
+    partner = dialogues.profile_of(dialogue, other_side(side))
     owner = own.owner
     if not owner.active:
         return False

@@ -29,6 +29,7 @@ from matching import SimilarityModel
 from spread.extensions import db
 from spread.models import Organisation, Profile
 from spread.models.matching_state import MatchingState, profiles_version
+from spread.vocabulary import other_side
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +43,10 @@ TABLE_K = MAX_K + MARGIN
 #: Explanations kept per index (then the cache starts over).
 REASONS_CACHE_SIZE = 50_000
 TEXT_FIELDS = ("title", "description", "problem", "outcomes", "hopes")
+#: How suggested profiles are loaded: with their organisation; sectors and target groups are
+#: left unloaded because the index holds them.
+PARTNER_LOADING = (joinedload(Profile.organisation), lazyload(Profile.sector_links),
+                   lazyload(Profile.target_group_links))
 
 
 def profile_to_matching(profile: Profile) -> dict:
@@ -219,15 +224,14 @@ def profile_with_version(profile_id: int, k: int | None = None
     index = current_app.extensions[EXTENSION_KEY]._index
     where = index.positions.get(profile_id) if index is not None and k is not None else None
     if where is not None and where[0] in index.table and k <= MAX_K:
-        other = "taker" if where[0] == "giver" else "giver"
+        other = other_side(where[0])
         rows = index.table[where[0]][0][where[1], :k + MARGIN]
         partner_ids = [int(i) for i in index.ids[other][rows[rows >= 0]]]
     version = (select(MatchingState.profiles_version).where(MatchingState.id == 1)
                .scalar_subquery())
     found = db.session.execute(
         select(Profile, version).where(Profile.id.in_([profile_id, *partner_ids]))
-        .options(joinedload(Profile.organisation), lazyload(Profile.sector_links),
-                 lazyload(Profile.target_group_links))
+        .options(*PARTNER_LOADING)
     ).all()
     profiles = {row[0].id: row[0] for row in found}
     profile = profiles.pop(profile_id, None)
@@ -250,7 +254,7 @@ def suggestions_for(profile: Profile, k: int = 10, live: bool = False,
     hold every partner ranked.
     """
     index, version = engine().current(version)
-    other = "taker" if profile.is_giver else "giver"
+    other = other_side(profile.side)
     candidates = index.features[other]
     if candidates is None:
         return []
@@ -297,9 +301,7 @@ def suggestions_for(profile: Profile, k: int = 10, live: bool = False,
 def _partner_rows(ids: list[int]) -> dict[int, Profile]:
     """The partners with their organisation, in one query (sectors and target groups come from
     the index)."""
-    query = (select(Profile).where(Profile.id.in_(ids))
-             .options(joinedload(Profile.organisation), lazyload(Profile.sector_links),
-                      lazyload(Profile.target_group_links)))
+    query = select(Profile).where(Profile.id.in_(ids)).options(*PARTNER_LOADING)
     return {p.id: p for p in db.session.scalars(query)}
 
 
