@@ -75,6 +75,8 @@ def command_run(argv: list[str]) -> None:
     flask("seed-demo", "--if-empty")
     host = os.environ.get("SPREAD_HOST", "127.0.0.1")
     port = os.environ.get("SPREAD_PORT", "5000")
+    # Links in mails (account confirmation, password reset) point at where we serve.
+    os.environ.setdefault("SPREAD_PUBLIC_URL", f"http://{host}:{port}")
     say(f"serving spread on http://{host}:{port} (Ctrl+C stops it)")
     flask("run", "--host", host, "--port", port, *argv)
 
