@@ -6,6 +6,7 @@ from flask import Flask
 from marshmallow import ValidationError
 from sqlalchemy import select
 
+from spread.config import STALL_DAYS
 from spread.extensions import db
 from spread.models import PairingRun, Profile, Role, Round, User
 from spread.schemas.users import RegisterSchema
@@ -172,7 +173,7 @@ def _print_summary(run: PairingRun) -> None:
 @click.command("send-reminders")
 @click.option("--stall-days", type=click.IntRange(1, 365), default=None,
               help="Days without activity before a dialogue counts as stalled "
-                   "(default: DIALOGUE_STALL_DAYS, 14).")
+                   f"(default: DIALOGUE_STALL_DAYS, {STALL_DAYS}).")
 @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="Send as if today were this date (YYYY-MM-DD).")
 def send_reminders_command(stall_days: int | None, today) -> None:

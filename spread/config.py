@@ -1,9 +1,13 @@
 """Configuration: defaults first, then environment variables, then a test mapping."""
 from __future__ import annotations
 
+import copy
 import os
 import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 
 def _instance_secret_key(instance_path: str) -> str:
@@ -24,72 +28,114 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+@dataclass(frozen=True)
+class Setting:
+    """One configuration key: its default, the ``SPREAD_*`` variable that overrides it (if
+    any), how that variable's text becomes a value, and what the key means."""
+
+    name: str
+    default: Any
+    meaning: str
+    env: str | None = None
+    parse: Callable[[str], Any] = str
+
+
+def _flag(text: str) -> bool:
+    return text.lower() in {"1", "true", "yes"}
+
+
+STALL_DAYS = 14  # the default of DIALOGUE_STALL_DAYS, also named in the CLI's help
+
+API_SPEC_OPTIONS = {
+    "info": {
+        "description": "JSON API of spread. Authenticate with `Authorization: Bearer "
+        "<token>` (create a token with POST /api/v1/auth/tokens) or with the browser session.",
+    },
+    "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
+    "security": [{"bearerAuth": []}],
+}
+
+# Every key spread reads, with its default and meaning (tests/test_config.py checks that each
+# key read anywhere in spread/ is declared here). SECRET_KEY, the database URL and the HTTPS
+# switch depend on each other or on the instance folder: default_config() fills them in.
+SETTINGS = [
+    Setting("SECRET_KEY", None, "Signs sessions and links; kept in instance/secret_key "
+            "unless given.", "SPREAD_SECRET_KEY"),
+    Setting("SQLALCHEMY_DATABASE_URI", None, "The database (SQLite in the instance folder "
+            "unless given).", "SPREAD_DATABASE_URL", normalise_database_url),
+    Setting("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True}, "SQLAlchemy engine options."),
+    Setting("MAX_CONTENT_LENGTH", 2 * 1024 * 1024, "Largest request body in bytes.",
+            "SPREAD_MAX_CONTENT_LENGTH", int),
+    Setting("SPREAD_HTTPS", False, "Served over HTTPS: secure cookies, https links, HSTS.",
+            "SPREAD_HTTPS", _flag),
+    Setting("SESSION_COOKIE_HTTPONLY", True, "Scripts cannot read the session cookie."),
+    Setting("SESSION_COOKIE_SAMESITE", "Lax", "The session cookie's SameSite."),
+    Setting("SESSION_COOKIE_SECURE", None, "Session cookie over HTTPS only (= SPREAD_HTTPS)."),
+    Setting("REMEMBER_COOKIE_HTTPONLY", True, "Scripts cannot read the remember-me cookie."),
+    Setting("REMEMBER_COOKIE_SAMESITE", "Lax", "The remember-me cookie's SameSite."),
+    Setting("REMEMBER_COOKIE_SECURE", None, "Remember-me cookie over HTTPS only "
+            "(= SPREAD_HTTPS)."),
+    Setting("PREFERRED_URL_SCHEME", None, "Scheme of absolute links (from SPREAD_HTTPS)."),
+    Setting("WTF_CSRF_ENABLED", True, "Forms and session API writes need the CSRF token."),
+    Setting("WTF_CSRF_TIME_LIMIT", None, "CSRF tokens last as long as the session."),
+    Setting("LANGUAGES", ["da", "en"], "The languages of the pages, preferred first."),
+    Setting("BABEL_DEFAULT_LOCALE", "da", "Language when the browser states none we have."),
+    Setting("BABEL_DEFAULT_TIMEZONE", "Europe/Copenhagen", "Time zone of shown times."),
+    Setting("API_TITLE", "spread API", "Title of the OpenAPI document."),
+    Setting("API_VERSION", "v1", "Version of the OpenAPI document."),
+    Setting("OPENAPI_VERSION", "3.0.3", "OpenAPI version of /api/openapi.json."),
+    Setting("OPENAPI_URL_PREFIX", "/api", "Where the OpenAPI document is served."),
+    Setting("OPENAPI_JSON_PATH", "openapi.json", "The OpenAPI document's file name."),
+    Setting("API_SPEC_OPTIONS", API_SPEC_OPTIONS, "Description and security of the API."),
+    Setting("SMTP_HOST", None, "Mail server; without it mail goes to the outbox only.",
+            "SPREAD_SMTP_HOST"),
+    Setting("SMTP_PORT", 587, "Mail server port.", "SPREAD_SMTP_PORT", int),
+    Setting("SMTP_USERNAME", None, "Mail server login.", "SPREAD_SMTP_USERNAME"),
+    Setting("SMTP_PASSWORD", None, "Mail server password.", "SPREAD_SMTP_PASSWORD"),
+    Setting("SMTP_STARTTLS", True, "Use STARTTLS with the mail server.", "SPREAD_SMTP_STARTTLS",
+            _flag),
+    Setting("MAIL_FROM", "spread <noreply@spread.invalid>", "Sender of spread's mail.",
+            "SPREAD_MAIL_FROM"),
+    Setting("PUBLIC_URL", "http://127.0.0.1:5000", "Base of the links in mails.",
+            "SPREAD_PUBLIC_URL"),
+    Setting("DIALOGUE_STALL_DAYS", STALL_DAYS, "A dialogue with no activity for this many days "
+            "counts as stalled (reminders, dashboard).", "SPREAD_DIALOGUE_STALL_DAYS", int),
+    Setting("DIALOGUE_FOLLOWUP_MONTHS", 6, "The follow-up report on adoption is due this many "
+            "months after the internship.", "SPREAD_DIALOGUE_FOLLOWUP_MONTHS", int),
+    Setting("RATELIMIT_ENABLED", True, "Rate limits on (see spread/rate_limits.py)."),
+    Setting("RATELIMIT_STORAGE_URI", "memory://", "Where Flask-Limiter counts.",
+            "SPREAD_RATELIMIT_STORAGE_URI"),
+    Setting("RATELIMIT_HEADERS_ENABLED", True, "Answers carry the X-RateLimit headers."),
+    Setting("LOGIN_RATE_LIMIT", "10 per minute;60 per hour", "Logins per address.",
+            "SPREAD_LOGIN_RATE_LIMIT"),
+    Setting("ACCOUNT_LOGIN_RATE_LIMIT", "5 per minute;20 per hour", "Logins per account.",
+            "SPREAD_ACCOUNT_LOGIN_RATE_LIMIT"),
+    Setting("MAIL_RATE_LIMIT", "5 per minute;20 per hour", "Mails a person may trigger.",
+            "SPREAD_MAIL_RATE_LIMIT"),
+    Setting("PROXY_COUNT", 0, "How many reverse proxies set X-Forwarded-For/-Proto.",
+            "SPREAD_PROXY_COUNT", int),
+    Setting("SUGGESTIONS_SYNC_REFIT_LIMIT", 5000, "Up to this many profiles the similarity "
+            "index is rebuilt in the request that finds it stale; above, in the background.",
+            "SPREAD_SUGGESTIONS_SYNC_REFIT_LIMIT", int),
+    Setting("SUGGESTIONS_TOP_K_TABLE", True, "Keep a precomputed table of each profile's best "
+            "partners with the similarity index.", "SPREAD_SUGGESTIONS_TOP_K_TABLE", _flag),
+    Setting("PAIRING_IN_BACKGROUND", True, "Pairing runs run in a background thread (off: in "
+            "the request that starts them).", "SPREAD_PAIRING_IN_BACKGROUND", _flag),
+]
+DECLARED = {setting.name for setting in SETTINGS}
+
+
 def default_config(instance_path: str) -> dict:
     """Build the configuration mapping from defaults and ``SPREAD_*`` environment variables."""
     env = os.environ
-    https = env.get("SPREAD_HTTPS", "").lower() in {"1", "true", "yes"}
-    return {
-        "SECRET_KEY": env.get("SPREAD_SECRET_KEY") or _instance_secret_key(instance_path),
-        "SQLALCHEMY_DATABASE_URI": normalise_database_url(
-            env.get("SPREAD_DATABASE_URL")
-            or "sqlite:///" + str(Path(instance_path) / "spread.sqlite3")
-        ),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
-        "MAX_CONTENT_LENGTH": int(env.get("SPREAD_MAX_CONTENT_LENGTH", 2 * 1024 * 1024)),
-        "SESSION_COOKIE_HTTPONLY": True,
-        "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": https,
-        "REMEMBER_COOKIE_HTTPONLY": True,
-        "REMEMBER_COOKIE_SAMESITE": "Lax",
-        "REMEMBER_COOKIE_SECURE": https,
-        "PREFERRED_URL_SCHEME": "https" if https else "http",
-        "SPREAD_HTTPS": https,
-        "WTF_CSRF_ENABLED": True,
-        "WTF_CSRF_TIME_LIMIT": None,
-        "LANGUAGES": ["da", "en"],
-        "BABEL_DEFAULT_LOCALE": "da",
-        "BABEL_DEFAULT_TIMEZONE": "Europe/Copenhagen",
-        "API_TITLE": "spread API",
-        "API_VERSION": "v1",
-        "OPENAPI_VERSION": "3.0.3",
-        "OPENAPI_URL_PREFIX": "/api",
-        "OPENAPI_JSON_PATH": "openapi.json",
-        "API_SPEC_OPTIONS": {
-            "info": {
-                "description": "JSON API of spread. Authenticate with `Authorization: Bearer "
-                "<token>` (create a token with POST /api/v1/auth/tokens) or with the "
-                "browser session.",
-            },
-            "components": {
-                "securitySchemes": {
-                    "bearerAuth": {"type": "http", "scheme": "bearer"},
-                }
-            },
-            "security": [{"bearerAuth": []}],
-        },
-        "PAGE_SIZE": 20,
-        "SMTP_HOST": env.get("SPREAD_SMTP_HOST"),
-        "SMTP_PORT": int(env.get("SPREAD_SMTP_PORT", 587)),
-        "SMTP_USERNAME": env.get("SPREAD_SMTP_USERNAME"),
-        "SMTP_PASSWORD": env.get("SPREAD_SMTP_PASSWORD"),
-        "SMTP_STARTTLS": env.get("SPREAD_SMTP_STARTTLS", "1").lower() in {"1", "true", "yes"},
-        "MAIL_FROM": env.get("SPREAD_MAIL_FROM", "spread <noreply@spread.invalid>"),
-        "PUBLIC_URL": env.get("SPREAD_PUBLIC_URL", "http://127.0.0.1:5000"),
-        # A dialogue with no activity for this many days counts as stalled (reminders, dashboard).
-        "DIALOGUE_STALL_DAYS": int(env.get("SPREAD_DIALOGUE_STALL_DAYS", 14)),
-        # The follow-up report on adoption is due this many months after the internship.
-        "DIALOGUE_FOLLOWUP_MONTHS": int(env.get("SPREAD_DIALOGUE_FOLLOWUP_MONTHS", 6)),
-        # Rate limits (see spread/rate_limits.py), in Flask-Limiter's notation.
-        "RATELIMIT_ENABLED": True,
-        "RATELIMIT_STORAGE_URI": env.get("SPREAD_RATELIMIT_STORAGE_URI", "memory://"),
-        "RATELIMIT_HEADERS_ENABLED": True,
-        "LOGIN_RATE_LIMIT": env.get("SPREAD_LOGIN_RATE_LIMIT", "10 per minute;60 per hour"),
-        "ACCOUNT_LOGIN_RATE_LIMIT": env.get("SPREAD_ACCOUNT_LOGIN_RATE_LIMIT",
-                                            "5 per minute;20 per hour"),
-        "MAIL_RATE_LIMIT": env.get("SPREAD_MAIL_RATE_LIMIT", "5 per minute;20 per hour"),
-        # Behind a reverse proxy, how many proxies set X-Forwarded-For/-Proto (0: none).
-        "PROXY_COUNT": int(env.get("SPREAD_PROXY_COUNT", 0)),
-        # Up to this many profiles the similarity index is rebuilt in the request that finds
-        # it stale; above it, in a background thread while the old index keeps serving.
-        "SUGGESTIONS_SYNC_REFIT_LIMIT": int(env.get("SPREAD_SUGGESTIONS_SYNC_REFIT_LIMIT", 5000)),
-    }
+    config = {}
+    for setting in SETTINGS:
+        text = env.get(setting.env) if setting.env else None
+        config[setting.name] = setting.parse(text) if text else copy.deepcopy(setting.default)
+    https = config["SPREAD_HTTPS"]
+    config["SECRET_KEY"] = config["SECRET_KEY"] or _instance_secret_key(instance_path)
+    config["SQLALCHEMY_DATABASE_URI"] = config["SQLALCHEMY_DATABASE_URI"] or (
+        "sqlite:///" + str(Path(instance_path) / "spread.sqlite3"))
+    config.update(SESSION_COOKIE_SECURE=https, REMEMBER_COOKIE_SECURE=https,
+                  PREFERRED_URL_SCHEME="https" if https else "http")
+    return config

@@ -258,7 +258,7 @@ def start_run(data: dict, round_id: int):
     round_ = coordinated_round(round_id)
     run = pairing_runs.start_run(round_, data["method"], current_user, data["only_unpaired"])
     db.session.commit()
-    if current_app.config.get("PAIRING_IN_BACKGROUND", True):
+    if current_app.config["PAIRING_IN_BACKGROUND"]:
         pairing_runs.run_in_background(current_app._get_current_object(), run.id)
     else:
         pairing_runs.execute_run(run)

@@ -3,7 +3,7 @@
 Pure queries, no writes. A phase counts as completed when both the giver and the taker have
 marked it done; a dialogue is *started* once either side has marked a phase, ticked an action
 or written a log entry; it is *stalled* when it is still open and nothing has happened in it for
-``DIALOGUE_STALL_DAYS`` days (14 unless configured) although its phases are not all done
+``DIALOGUE_STALL_DAYS`` days (see spread/config.py) although its phases are not all done
 (the same rule as the stall reminders of :mod:`spread.services.reminders`).
 """
 from __future__ import annotations
@@ -33,7 +33,6 @@ from spread.models import (
 )
 from spread.models.dialogue import PHASE_COUNT
 
-DEFAULT_STALL_DAYS = 14
 SIDES = ("giver", "taker")
 SCORES = (1, 2, 3, 4, 5)
 ADOPTIONS = tuple(a.value for a in Adoption)
@@ -158,7 +157,7 @@ class RoundProgress:
 
 def stall_days() -> int:
     """Days without activity after which an open dialogue counts as stalled."""
-    return int(current_app.config.get("DIALOGUE_STALL_DAYS", DEFAULT_STALL_DAYS))
+    return int(current_app.config["DIALOGUE_STALL_DAYS"])
 
 
 def utc_today() -> date:

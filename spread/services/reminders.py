@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-from flask import current_app, render_template
+from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -19,6 +19,7 @@ from sqlalchemy import select
 from spread.extensions import db
 from spread.models import Dialogue, LogEntry, NextAction, Pair, PairStatus, Round, RoundState
 from spread.services import dialogues
+from spread.services.dialogue_stats import stall_days as configured_stall_days
 from spread.services.dialogues import SIDES
 from spread.services.mail import send_mail
 from spread.vocabulary import other_side
@@ -79,7 +80,7 @@ def send_reminders(today: date | None = None, stall_days: int | None = None) -> 
     """Send every reminder that is due on ``today``; each reminder goes once."""
     today = today or dialogues.today()
     if stall_days is None:
-        stall_days = int(current_app.config.get("DIALOGUE_STALL_DAYS", 14))
+        stall_days = configured_stall_days()
     report = ReminderReport()
     for dialogue in _live_dialogues():
         round_open = dialogue.pair.round.state == RoundState.PUBLISHED.value
