@@ -1,7 +1,8 @@
 """Who is asking: session login for pages, bearer tokens or the session for the API."""
 from __future__ import annotations
 
-from datetime import timedelta, timezone
+from collections.abc import Callable
+from datetime import UTC, timedelta
 from functools import wraps
 
 from flask import Flask, abort, current_app, g, request, session
@@ -78,7 +79,7 @@ def _record_token_use(api_token: ApiToken) -> None:
     now = utcnow()
     last = api_token.last_used_at
     if last is not None and last.tzinfo is None:  # SQLite hands back naive UTC
-        last = last.replace(tzinfo=timezone.utc)
+        last = last.replace(tzinfo=UTC)
     if last is not None and now - last < TOKEN_USE_INTERVAL:
         return
     with db.engine.begin() as connection:
@@ -95,30 +96,42 @@ def bearer_token() -> str | None:
     return None
 
 
-def login_required_api(view):
-    """Answer 401 to anonymous API callers."""
+def requires(check: Callable[[User], bool] | None = None):
+    """Decorator: the view is for logged-in users for whom ``check(user)`` holds.
 
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        if not current_user.is_authenticated:
-            abort(401)
-        return view(*args, **kwargs)
+    Anonymous callers get 401 from the API (before the body is validated) and the login page
+    elsewhere; logged-in users who fail the check get 403.
+    """
 
-    return wrapped
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                if request.path.startswith("/api/"):
+                    abort(401)
+                return login_manager.unauthorized()
+            allow(check is None or check(current_user))
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
 
 
-def coordinator_required(view):
-    """Allow only coordinators and admins (401 when anonymous, 403 otherwise)."""
+def allow(allowed: bool) -> None:
+    """Answer 403 unless ``allowed`` (the check on a row, once it is loaded)."""
+    if not allowed:
+        abort(403)
 
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        if not current_user.is_authenticated:
-            abort(401)
-        if not current_user.is_coordinator:
-            abort(403)
-        return view(*args, **kwargs)
 
-    return wrapped
+def is_coordinator(user: User) -> bool:
+    """Coordinators and admins."""
+    return user.is_coordinator
+
+
+def is_admin(user: User) -> bool:
+    """Admins only."""
+    return user.is_admin
 
 
 def can_edit_profile(user, profile) -> bool:

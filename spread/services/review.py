@@ -4,10 +4,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
 from spread.extensions import db
-from spread.models import AuditEvent, Pair
+from spread.models import AuditEvent, Pair, Profile
 from spread.services.enrolments import interest_pairs
+
+# A pair's two profiles and their organisations, in two more queries for any number of pairs.
+PAIR_PROFILES = (selectinload(Pair.taker).joinedload(Profile.organisation),
+                 selectinload(Pair.giver).joinedload(Profile.organisation))
 
 
 @dataclass
@@ -38,7 +43,7 @@ def interest_label(interests: set[tuple[int, int]], taker_id: int, giver_id: int
 def list_pairs(round_id: int, filters: dict | None = None) -> list[PairView]:
     """A round's pairs with interest flags, filtered and sorted (see PairQuerySchema)."""
     filters = filters or {}
-    query = select(Pair).where(Pair.round_id == round_id)
+    query = select(Pair).where(Pair.round_id == round_id).options(*PAIR_PROFILES)
     if filters.get("status"):
         query = query.where(Pair.status == filters["status"])
     if filters.get("min_score") is not None:
@@ -59,4 +64,5 @@ def audit_log(round_id: int, pair_id: int | None = None) -> list[AuditEvent]:
     query = select(AuditEvent).where(AuditEvent.round_id == round_id)
     if pair_id is not None:
         query = query.where(AuditEvent.pair_id == pair_id)
+    query = query.options(joinedload(AuditEvent.actor))
     return list(db.session.scalars(query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())))

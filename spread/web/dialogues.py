@@ -17,15 +17,15 @@ import json
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from marshmallow import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import MultiDict
 
+from spread import labels
 from spread.extensions import db
-from spread.models import Adoption, Dialogue, LogEntry, NextAction
+from spread.models import Dialogue, LogEntry, NextAction
 from spread.models.dialogue import PHASE_COUNT
 from spread.schemas.dialogues import (
     EntryInputSchema,
@@ -40,13 +40,17 @@ from spread.schemas.dialogues import (
 )
 from spread.schemas.messages import N_, translate_errors
 from spread.services import dialogues, phase_guides
-from spread.services.errors import ConflictError
 from spread.web import bp
-from spread.web.forms import flatten_errors, load_form
+from spread.web.forms import (
+    REFUSALS,
+    commit_or_show,
+    errors_of,
+    flash_redirect,
+    flatten_errors,
+    load_form,
+)
 
 NEXT_ACTION_ROWS = 3
-# What a service may raise when it refuses: invalid input (422) or a lost race (409).
-REFUSALS = (ValidationError, ConflictError, IntegrityError, StaleDataError)
 
 # The services' messages, so that pybabel extracts them (numbers become {n} when translated).
 SERVICE_MESSAGES = [
@@ -82,34 +86,6 @@ SERVICE_MESSAGES = [
     N_("The taker has reported the follow-up already."),
 ]
 
-COCREATION_LABELS = {
-    "co-design": _l("Co-design"),
-    "co-delivery": _l("Co-delivery"),
-    "co-assessment": _l("Co-assessment"),
-}
-
-STATE_LABELS = {
-    "open": _l("Open"),
-    "complete": _l("Complete"),
-    "locked": _l("Locked"),
-}
-
-ADOPTION_LABELS = {
-    Adoption.COPIED.value: _l("Copied as it is"),
-    Adoption.ADAPTED.value: _l("Adapted to our context"),
-    Adoption.INSPIRED.value: _l("Inspired new development"),
-    Adoption.NOT_ADOPTED.value: _l("Not adopted"),
-}
-
-SATISFACTION_LABELS = {
-    1: _l("1 – very dissatisfied"),
-    2: _l("2 – dissatisfied"),
-    3: _l("3 – neither"),
-    4: _l("4 – satisfied"),
-    5: _l("5 – very satisfied"),
-}
-
-
 # ---------------------------------------------------------------- helpers
 
 def localised(text: dict | str | None) -> str:
@@ -144,17 +120,6 @@ def _phase(number: int) -> int:
     return number
 
 
-def _errors_of(error: Exception) -> tuple[dict, int]:
-    """Translated form errors and the status for a service's refusal."""
-    if isinstance(error, ConflictError):
-        return {"_form": [_(error.message)], **translate_errors(error.errors)}, 409
-    if not isinstance(error, ValidationError):
-        # Two people acted at the same moment (a unique row exists now, a row changed).
-        return {"_form": [_("This was changed by someone else. Reload and try again.")]}, 409
-    messages = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
-    return translate_errors(flatten_errors(messages)), 422
-
-
 def _workspace_url(dialogue: Dialogue, anchor: str | None = None) -> str:
     return url_for("web.dialogue", dialogue_id=dialogue.id, _anchor=anchor)
 
@@ -181,23 +146,18 @@ def _render_workspace(dialogue: Dialogue, failed: str | None = None, errors: dic
                         for f in view["poor_fit_flags"]),
         failed=failed, errors=errors or {}, form=form if form is not None else MultiDict(),
         entry_form=entry_form, next_action_rows=range(NEXT_ACTION_ROWS),
-        t=localised, cocreation_labels=COCREATION_LABELS, state_labels=STATE_LABELS,
-        adoption_labels=ADOPTION_LABELS, satisfaction_labels=SATISFACTION_LABELS,
+        t=localised, cocreation_labels=labels.COCREATION_MODES, state_labels=labels.PHASE_STATES,
+        adoption_labels=labels.ADOPTIONS, satisfaction_labels=labels.SATISFACTION,
         phase_count=PHASE_COUNT,
     ), status
 
 
 def _act(dialogue: Dialogue, form_name: str, action, message: str, anchor: str | None = None):
     """Call ``action()``, commit, flash and redirect; or show the workspace with the errors."""
-    try:
-        action()
-    except REFUSALS as error:
-        db.session.rollback()
-        errors, status = _errors_of(error)
-        return _render_workspace(dialogue, form_name, errors, status, request.form)
-    db.session.commit()
-    flash(message, "success")
-    return redirect(_workspace_url(dialogue, anchor))
+    return commit_or_show(
+        action, done=lambda _result: flash_redirect(message, _workspace_url(dialogue, anchor)),
+        show=lambda errors, status: _render_workspace(dialogue, form_name, errors, status,
+                                                      request.form))
 
 
 def _invalid(dialogue: Dialogue, form_name: str, errors: dict):
@@ -273,7 +233,7 @@ def dialogue_add_entry(dialogue_id: int):
         return _invalid(dialogue, "entry", _entry_errors(messages, rows))
     except REFUSALS as error:
         db.session.rollback()
-        errors, status = _errors_of(error)
+        errors, status = errors_of(error)
         return _render_workspace(dialogue, "entry", errors, status, request.form)
     db.session.commit()
     flash(_("Your entry was added to phase %(phase)s.", phase=entry.phase), "success")
@@ -304,7 +264,7 @@ def dialogue_edit_entry(entry_id: int):
             dialogues.update_entry(entry, current_user, data)
         except REFUSALS as error:
             db.session.rollback()
-            errors, status = _errors_of(error)
+            errors, status = errors_of(error)
         else:
             db.session.commit()
             flash(_("Your entry was saved; the earlier version is kept."), "success")
@@ -351,7 +311,7 @@ def dialogue_tick(dialogue_id: int, phase: int):
             bad = min(unknown)
             ticks.append(schema.load({"action": bad if bad.isdigit() else -1, "done": True}))
     except ValidationError as error:
-        return _invalid(dialogue, f"ticks-{phase}", _errors_of(error)[0])
+        return _invalid(dialogue, f"ticks-{phase}", errors_of(error)[0])
     current = {(a["index"], a["done"]) for a in
                dialogues.workspace(dialogue, current_user)["phases"][phase - 1][f"{side}_actions"]}
 
@@ -511,4 +471,4 @@ def phase_guide():
         {"phases": _guide_json(current.phases), "note": ""})
     return render_template("dialogues/phase_guide.html", current=current, versions=versions,
                            form=form, errors=errors, t=localised,
-                           cocreation_labels=COCREATION_LABELS), status
+                           cocreation_labels=labels.COCREATION_MODES), status

@@ -1,12 +1,27 @@
-"""Turning submitted HTML forms into schema input, and schema errors back into the form."""
+"""Submitted HTML forms: into schema input, through a service, and errors back into the form.
+
+The one idiom of a page that writes: :func:`submit` validates the form with a schema, calls the
+service, commits and redirects (POST → redirect → GET); when the schema or the service refuses,
+it rolls back and shows the page again with the messages (422 invalid input, 409 lost race).
+"""
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from flask import flash, redirect, request
+from flask_babel import gettext
 from marshmallow import Schema, ValidationError, fields
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import MultiDict
 
+from spread.extensions import db
 from spread.schemas.messages import translate_errors
+from spread.services.errors import ConflictError
+
+# What a service may raise when it refuses: invalid input (422) or a lost race (409).
+REFUSALS = (ValidationError, ConflictError, IntegrityError, StaleDataError)
 
 IGNORED_FORM_KEYS = {"csrf_token", "submit"}
 
@@ -61,3 +76,43 @@ def flatten_errors(errors: dict) -> dict[str, list[str]]:
         else:
             flat[name] = messages
     return flat
+
+
+def errors_of(error: Exception) -> tuple[dict, int]:
+    """Translated form errors and the status for a service's refusal."""
+    if isinstance(error, ConflictError):
+        return {"_form": [gettext(error.message)], **translate_errors(error.errors)}, 409
+    if not isinstance(error, ValidationError):
+        # Two people acted at the same moment (a unique row exists now, a row changed).
+        return {"_form": [gettext("This was changed by someone else. Reload and try again.")]}, 409
+    messages = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
+    return translate_errors(flatten_errors(messages)), 422
+
+
+def commit_or_show(action: Callable[[], Any], done: Callable[[Any], Any],
+                   show: Callable[[dict, int], Any]):
+    """Run ``action()`` and commit, then answer ``done(result)``; or roll back and answer
+    ``show(errors, status)`` when the service refuses."""
+    try:
+        result = action()
+    except REFUSALS as error:
+        db.session.rollback()
+        return show(*errors_of(error))
+    db.session.commit()
+    return done(result)
+
+
+def submit(schema: Schema, action: Callable[[dict], Any], done: Callable[[Any], Any],
+           show: Callable[[dict, int], Any]):
+    """Validate the request's form with ``schema``, then :func:`commit_or_show` of
+    ``action(data)``; invalid input answers ``show(errors, 422)``."""
+    data, errors = load_form(schema, request.form)
+    if data is None:
+        return show(errors, 422)
+    return commit_or_show(lambda: action(data), done, show)
+
+
+def flash_redirect(message: str, url: str):
+    """Flash a success message and redirect (the end of a successful POST)."""
+    flash(message, "success")
+    return redirect(url)
