@@ -5,9 +5,10 @@ from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from marshmallow import ValidationError
 
+from spread.auth import requires
 from spread.extensions import db
 from spread.schemas.messages import translate_errors
 from spread.schemas.users import (
@@ -143,7 +144,7 @@ def set_language(code: str):
 
 
 @bp.route("/account", methods=["GET"])
-@login_required
+@requires()
 def my_account():
     """The user's own page: their profiles, their published pairings and API tokens."""
     filters = {"mine": True, "include_archived": True}
@@ -160,7 +161,7 @@ def my_account():
 
 
 @bp.route("/account/tokens", methods=["POST"])
-@login_required
+@requires()
 def create_token():
     """Create an API token and show it once."""
     name = (request.form.get("name") or "").replace("\x00", "").strip()[:100] or "api"

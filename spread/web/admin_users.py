@@ -1,7 +1,6 @@
 """Pages for admins: find accounts, export a person's data, delete an account, change a role."""
 from __future__ import annotations
 
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
@@ -9,6 +8,7 @@ from marshmallow import ValidationError
 
 from spread import vocabulary
 from spread.api.privacy import export_response
+from spread.auth import is_admin, requires
 from spread.extensions import db
 from spread.models import Role, User
 from spread.schemas.messages import translate_errors
@@ -16,7 +16,6 @@ from spread.schemas.privacy import DeleteAccountSchema, RoleInputSchema, UserSea
 from spread.services import privacy
 from spread.services.listing import paginate
 from spread.web import bp
-from spread.web.access import admin_page
 from spread.web.forms import load_form
 
 ROLE_LABELS = vocabulary.ROLES
@@ -27,7 +26,7 @@ def _account(user_id: int) -> User:
 
 
 @bp.route("/admin/users")
-@admin_page
+@requires(is_admin)
 def admin_users():
     """List and search accounts by name or email, newest first."""
     args, errors = load_form(UserSearchSchema(), request.args)
@@ -44,21 +43,21 @@ def _user_page(user: User, errors: dict | None = None, status: int = 200):
 
 
 @bp.route("/admin/users/<int:user_id>")
-@admin_page
+@requires(is_admin)
 def admin_user(user_id: int):
     """One account: its facts, the data download, deletion and the role."""
     return _user_page(_account(user_id))
 
 
 @bp.route("/admin/users/<int:user_id>/data.json")
-@admin_page
+@requires(is_admin)
 def admin_user_data(user_id: int):
     """Download everything spread holds about the person, on their request."""
     return export_response(_account(user_id))
 
 
 @bp.route("/admin/users/<int:user_id>/delete", methods=["GET", "POST"])
-@admin_page
+@requires(is_admin)
 def admin_delete_user(user_id: int):
     """Confirm, with the reason for the audit log, and delete the account."""
     user = _account(user_id)
@@ -84,7 +83,7 @@ def admin_delete_user(user_id: int):
 
 
 @bp.route("/admin/users/<int:user_id>/role", methods=["POST"])
-@admin_page
+@requires(is_admin)
 def admin_user_role(user_id: int):
     """Change what the account may do; the last admin keeps the admin role."""
     user = _account(user_id)

@@ -4,10 +4,11 @@ from __future__ import annotations
 from flask import Response, abort, current_app, render_template, url_for
 from flask_babel import format_percent, get_locale, to_user_timezone
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from markupsafe import Markup
 from werkzeug.routing import BuildError
 
+from spread.auth import allow, requires
 from spread.extensions import db
 from spread.models import Round
 from spread.services import dialogue_stats
@@ -32,8 +33,7 @@ def adoption_labels() -> dict[str, str]:
 
 def _coordinated_round(round_id: int) -> Round:
     """Coordinators and admins only (403 otherwise); 404 for an unknown round."""
-    if not current_user.is_coordinator:
-        abort(403)
+    allow(current_user.is_coordinator)
     return db.session.get(Round, round_id) or abort(404)
 
 
@@ -113,7 +113,7 @@ def progress_charts(progress: RoundProgress) -> dict[str, Markup]:
 
 
 @bp.route("/rounds/<int:round_id>/progress")
-@login_required
+@requires()
 def round_progress(round_id: int):
     """Show how the round's dialogues progress (coordinators and admins; 403 otherwise)."""
     progress = _progress(round_id)
@@ -154,7 +154,7 @@ def progress_csv(progress: RoundProgress) -> str:
 
 
 @bp.route("/rounds/<int:round_id>/progress.csv")
-@login_required
+@requires()
 def round_progress_csv(round_id: int):
     """Download the round's dialogue progress as CSV (UTF-8 with BOM, ``;``-separated)."""
     progress = _progress(round_id)

@@ -17,13 +17,14 @@ import json
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from marshmallow import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import MultiDict
 
 from spread import labels
+from spread.auth import allow, is_admin, requires
 from spread.extensions import db
 from spread.models import Dialogue, LogEntry, NextAction
 from spread.models.dialogue import PHASE_COUNT
@@ -100,8 +101,7 @@ def localised(text: dict | str | None) -> str:
 def _readable(dialogue_id: int) -> Dialogue:
     """A dialogue the user may see: participants, coordinators and admins (403 others)."""
     dialogue = db.session.get(Dialogue, dialogue_id) or abort(404)
-    if not dialogues.can_read(dialogue, current_user):
-        abort(403)
+    allow(dialogues.can_read(dialogue, current_user))
     return dialogue
 
 
@@ -109,8 +109,7 @@ def _own_side(dialogue_id: int) -> tuple[Dialogue, str]:
     """A dialogue the user takes part in, and the user's side (403 for everyone else)."""
     dialogue = _readable(dialogue_id)
     side = dialogues.side_of(dialogue, current_user)
-    if side is None:
-        abort(403)
+    allow(side is not None)
     return dialogue, side
 
 
@@ -167,7 +166,7 @@ def _invalid(dialogue: Dialogue, form_name: str, errors: dict):
 # ---------------------------------------------------------------- the workspace
 
 @bp.route("/dialogues/<int:dialogue_id>")
-@login_required
+@requires()
 def dialogue(dialogue_id: int):
     """A pairing's workspace: both sides, the six phases, the log, evaluation and follow-up."""
     return _render_workspace(_readable(dialogue_id))
@@ -218,7 +217,7 @@ def _entry_errors(messages: dict, rows: list[int]) -> dict:
 
 
 @bp.route("/dialogues/<int:dialogue_id>/entries", methods=["POST"])
-@login_required
+@requires()
 def dialogue_add_entry(dialogue_id: int):
     """Log what the user's side did at an open phase: note, decisions, links, next actions."""
     dialogue, side = _own_side(dialogue_id)
@@ -246,13 +245,12 @@ def _entry_form(entry: LogEntry) -> MultiDict:
 
 
 @bp.route("/dialogues/entries/<int:entry_id>/edit", methods=["GET", "POST"])
-@login_required
+@requires()
 def dialogue_edit_entry(entry_id: int):
     """Edit an entry of the user's own; the earlier text is kept and shown."""
     entry = db.session.get(LogEntry, entry_id) or abort(404)
     dialogue, _side = _own_side(entry.dialogue_id)
-    if entry.author_id != current_user.id:
-        abort(403)
+    allow(entry.author_id == current_user.id)
     errors: dict = {}
     status = 200
     if request.method == "POST":
@@ -278,7 +276,7 @@ def dialogue_edit_entry(entry_id: int):
 
 
 @bp.route("/dialogues/next-actions/<int:action_id>", methods=["POST"])
-@login_required
+@requires()
 def dialogue_next_action(action_id: int):
     """Mark a next action done, or not done again (either side of the pairing)."""
     action = db.session.get(NextAction, action_id) or abort(404)
@@ -294,7 +292,7 @@ def dialogue_next_action(action_id: int):
 
 
 @bp.route("/dialogues/<int:dialogue_id>/phases/<int:phase>/ticks", methods=["POST"])
-@login_required
+@requires()
 def dialogue_tick(dialogue_id: int, phase: int):
     """Save the user's side's checklist of a phase: tick or untick its recommended actions."""
     dialogue, side = _own_side(dialogue_id)
@@ -325,7 +323,7 @@ def dialogue_tick(dialogue_id: int, phase: int):
 
 
 @bp.route("/dialogues/<int:dialogue_id>/phases/<int:phase>/done", methods=["POST"])
-@login_required
+@requires()
 def dialogue_mark_done(dialogue_id: int, phase: int):
     """Mark a phase done for the user's side; it is complete when both sides have."""
     dialogue, side = _own_side(dialogue_id)
@@ -336,7 +334,7 @@ def dialogue_mark_done(dialogue_id: int, phase: int):
 
 
 @bp.route("/dialogues/<int:dialogue_id>/work-ahead", methods=["POST"])
-@login_required
+@requires()
 def dialogue_work_ahead(dialogue_id: int):
     """Open every phase at once, or go back to one phase at a time."""
     dialogue, _side = _own_side(dialogue_id)
@@ -350,7 +348,7 @@ def dialogue_work_ahead(dialogue_id: int):
 
 
 @bp.route("/dialogues/<int:dialogue_id>/poor-fit", methods=["POST"])
-@login_required
+@requires()
 def dialogue_poor_fit(dialogue_id: int):
     """Flag the pairing as a poor fit (after phase 2); the coordinators are emailed."""
     dialogue, side = _own_side(dialogue_id)
@@ -363,12 +361,11 @@ def dialogue_poor_fit(dialogue_id: int):
 
 
 @bp.route("/dialogues/<int:dialogue_id>/close", methods=["POST"])
-@login_required
+@requires()
 def dialogue_close(dialogue_id: int):
     """Close a pairing that does not work (coordinators): the pair is closed, places freed."""
     dialogue = _readable(dialogue_id)
-    if not current_user.is_coordinator:
-        abort(403)
+    allow(current_user.is_coordinator)
     data, errors = load_form(ReasonSchema(), request.form)
     if data is None:
         return _invalid(dialogue, "close", errors)
@@ -378,7 +375,7 @@ def dialogue_close(dialogue_id: int):
 
 
 @bp.route("/dialogues/<int:dialogue_id>/evaluation", methods=["POST"])
-@login_required
+@requires()
 def dialogue_evaluate(dialogue_id: int):
     """Rate the internship for the user's side, once."""
     dialogue, side = _own_side(dialogue_id)
@@ -391,7 +388,7 @@ def dialogue_evaluate(dialogue_id: int):
 
 
 @bp.route("/dialogues/<int:dialogue_id>/follow-up", methods=["POST"])
-@login_required
+@requires()
 def dialogue_follow_up(dialogue_id: int):
     """Report the follow-up for the user's side, once, on or after its date."""
     dialogue, side = _own_side(dialogue_id)
@@ -427,11 +424,9 @@ def _path_messages(messages, path: tuple = ()) -> list[str]:
 
 
 @bp.route("/admin/phase-guide", methods=["GET", "POST"])
-@login_required
+@requires(is_admin)
 def phase_guide():
     """Show the phase guide and its versions; admins publish a new version by editing JSON."""
-    if not current_user.is_admin:
-        abort(403)
     errors: dict = {}
     status = 200
     if request.method == "POST":

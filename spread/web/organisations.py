@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from marshmallow import ValidationError
 
-from spread.auth import can_edit_organisation
+from spread.auth import allow, can_edit_organisation, requires
 from spread.extensions import db
 from spread.models import Organisation
 from spread.schemas.messages import translate_errors
@@ -22,7 +22,7 @@ def _organisation_or_404(organisation_id: int) -> Organisation:
 
 
 @bp.route("/organisations")
-@login_required
+@requires()
 def organisations():
     """List and search organisations."""
     args, errors = load_form(OrganisationQuerySchema(), request.args)
@@ -34,14 +34,14 @@ def organisations():
 
 
 @bp.route("/organisations/new", methods=["GET", "POST"])
-@login_required
+@requires()
 def new_organisation():
     """Create an organisation."""
     return _edit_organisation(None)
 
 
 @bp.route("/organisations/<int:organisation_id>")
-@login_required
+@requires()
 def organisation(organisation_id: int):
     """Show an organisation and its profiles."""
     org = _organisation_or_404(organisation_id)
@@ -50,12 +50,11 @@ def organisation(organisation_id: int):
 
 
 @bp.route("/organisations/<int:organisation_id>/edit", methods=["GET", "POST"])
-@login_required
+@requires()
 def edit_organisation(organisation_id: int):
     """Edit an organisation (its creator, coordinators and admins)."""
     org = _organisation_or_404(organisation_id)
-    if not can_edit_organisation(current_user, org):
-        abort(403)
+    allow(can_edit_organisation(current_user, org))
     return _edit_organisation(org)
 
 
@@ -89,12 +88,11 @@ def _organisation_form(org: Organisation | None) -> dict:
 
 
 @bp.route("/organisations/<int:organisation_id>/archive", methods=["POST"])
-@login_required
+@requires()
 def archive_organisation(organisation_id: int):
     """Archive or restore an organisation (``restore=1`` restores)."""
     org = _organisation_or_404(organisation_id)
-    if not can_edit_organisation(current_user, org):
-        abort(403)
+    allow(can_edit_organisation(current_user, org))
     restore = request.form.get("restore") == "1"
     service.set_organisation_archived(org, not restore)
     db.session.commit()

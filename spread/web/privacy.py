@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, logout_user
+from flask_login import current_user, logout_user
 from marshmallow import ValidationError
 
 from spread.api.privacy import export_response
+from spread.auth import requires
 from spread.extensions import db
 from spread.schemas.messages import translate_errors
 from spread.schemas.privacy import DeleteOwnAccountSchema
@@ -16,21 +17,21 @@ from spread.web.forms import load_form
 
 
 @bp.route("/account/data")
-@login_required
+@requires()
 def my_data():
     """The "Your data" page: what spread keeps, the download and the way to delete the account."""
     return render_template("account/privacy.html")
 
 
 @bp.route("/account/data.json")
-@login_required
+@requires()
 def my_data_download():
     """Download everything spread holds about the user as a JSON file."""
     return export_response(current_user)
 
 
 @bp.route("/account/delete", methods=["GET", "POST"])
-@login_required
+@requires()
 def delete_my_account():
     """Explain what deletion does; delete and log out once the password is confirmed."""
     errors: dict = {}

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict
 
-from spread.auth import can_edit_profile
+from spread.auth import allow, can_edit_profile, requires
 from spread.extensions import db
 from spread.models import Profile
 from spread.schemas.messages import translate_errors
@@ -30,7 +30,7 @@ def _profile_or_404(profile_id: int) -> Profile:
 
 
 @bp.route("/profiles")
-@login_required
+@requires()
 def profiles():
     """Browse and search profiles with filters."""
     args, errors = load_form(ProfileQuerySchema(), request.args)
@@ -41,7 +41,7 @@ def profiles():
 
 
 @bp.route("/profiles/new", methods=["GET", "POST"])
-@login_required
+@requires()
 def new_profile():
     """Create a giver (``?side=giver``) or taker (``?side=taker``) profile."""
     side = request.values.get("side", "giver")
@@ -51,7 +51,7 @@ def new_profile():
 
 
 @bp.route("/profiles/<int:profile_id>")
-@login_required
+@requires()
 def profile(profile_id: int):
     """Show a profile with the best partners on the other side."""
     shown = _profile_or_404(profile_id)
@@ -60,12 +60,11 @@ def profile(profile_id: int):
 
 
 @bp.route("/profiles/<int:profile_id>/edit", methods=["GET", "POST"])
-@login_required
+@requires()
 def edit_profile(profile_id: int):
     """Edit a profile (its owner, coordinators and admins)."""
     existing = _profile_or_404(profile_id)
-    if not can_edit_profile(current_user, existing):
-        abort(403)
+    allow(can_edit_profile(current_user, existing))
     return _edit_profile(existing, existing.side)
 
 
@@ -121,12 +120,11 @@ def _profile_form(profile: Profile | None):
 
 
 @bp.route("/profiles/<int:profile_id>/archive", methods=["POST"])
-@login_required
+@requires()
 def archive_profile(profile_id: int):
     """Archive or restore a profile (``restore=1`` restores)."""
     existing = _profile_or_404(profile_id)
-    if not can_edit_profile(current_user, existing):
-        abort(403)
+    allow(can_edit_profile(current_user, existing))
     restore = request.form.get("restore") == "1"
     service.set_profile_archived(existing, not restore)
     db.session.commit()

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from spread.api.round_reports import csv_response
+from spread.auth import allow, requires
 from spread.extensions import db
 from spread.models import Round
 from spread.services import dashboard, round_csv
@@ -13,13 +14,12 @@ from spread.web import bp
 
 
 def _coordinated_round(round_id: int) -> Round:
-    if not current_user.is_coordinator:
-        abort(403)
+    allow(current_user.is_coordinator)
     return db.session.get(Round, round_id) or abort(404)
 
 
 @bp.route("/rounds/<int:round_id>/import", methods=["GET", "POST"])
-@login_required
+@requires()
 def round_import(round_id: int):
     """Upload a registrations CSV and see the preview; confirm to import every row or none.
 
@@ -55,14 +55,14 @@ def round_import(round_id: int):
 
 
 @bp.route("/rounds/<int:round_id>/export.csv")
-@login_required
+@requires()
 def round_export(round_id: int):
     """Download the round's pairs as CSV for Excel."""
     return csv_response(_coordinated_round(round_id))
 
 
 @bp.route("/rounds/<int:round_id>/dashboard")
-@login_required
+@requires()
 def round_dashboard(round_id: int):
     """The round at a glance: enrolments, pairs, who is unpaired and why, fit scores."""
     round_ = _coordinated_round(round_id)
