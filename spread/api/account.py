@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 
-from spread.api.common import ApiErrorSchema, require_login
+from spread.api.common import ApiBlueprint
+from spread.auth import requires
 from spread.extensions import db
 from spread.schemas.users import (
     AcceptedSchema,
@@ -17,15 +18,14 @@ from spread.schemas.users import (
 from spread.services import signup
 from spread.services import users as user_service
 
-blp = Blueprint("account", __name__, url_prefix="/api/v1", description="Accounts and tokens")
+blp = ApiBlueprint("account", __name__, url_prefix="/api/v1", description="Accounts and tokens")
 
 
 @blp.route("/auth/register", methods=["POST"])
 @blp.doc(security=[])  # open to anonymous callers
 @blp.arguments(RegisterSchema)
 @blp.response(202, AcceptedSchema)
-@blp.alt_response(422, schema=ApiErrorSchema, description="Invalid input")
-@blp.alt_response(429, schema=ApiErrorSchema, description="Too many requests")
+@blp.errors(422, 429, describe={429: "Too many requests"})
 def register(data: dict):
     """Sign up: a confirmation link goes to the address (the answer never says if it is in use)."""
     signup.sign_up(data)
@@ -38,9 +38,7 @@ def register(data: dict):
 @blp.doc(security=[])  # open to anonymous callers
 @blp.arguments(TokenRequestSchema)
 @blp.response(201, TokenSchema)
-@blp.alt_response(401, schema=ApiErrorSchema, description="Wrong email or password")
-@blp.alt_response(403, schema=ApiErrorSchema, description="Email address not confirmed yet")
-@blp.alt_response(429, schema=ApiErrorSchema, description="Too many failed attempts")
+@blp.errors(401, 403, 429, describe={401: "Wrong email or password", 403: "Email address not confirmed yet", 429: "Too many failed attempts"})
 def create_token(data: dict):
     """Exchange email and password for a bearer token (shown only in this answer)."""
     user = user_service.authenticate(data["email"], data["password"])
@@ -56,9 +54,9 @@ def create_token(data: dict):
 
 
 @blp.route("/me", methods=["GET"])
+@requires()
 @blp.response(200, UserSchema)
-@blp.alt_response(401, schema=ApiErrorSchema, description="Not logged in")
+@blp.errors(401)
 def me():
     """The account of the caller."""
-    require_login()
     return current_user

@@ -1,8 +1,9 @@
-"""Helpers shared by the API views: loading objects and checking permissions."""
+"""Helpers shared by the API views: the blueprint that documents the error answers, loading
+objects, paged listings."""
 from __future__ import annotations
 
 from flask import abort
-from flask_login import current_user
+from flask_smorest import Blueprint
 from marshmallow import fields
 
 from spread.extensions import db
@@ -17,18 +18,6 @@ def get_or_404(model, object_id: int):
     return obj
 
 
-def require(allowed: bool) -> None:
-    """Answer 403 unless ``allowed``."""
-    if not allowed:
-        abort(403)
-
-
-def require_login() -> None:
-    """Answer 401 to anonymous callers."""
-    if not current_user.is_authenticated:
-        abort(401)
-
-
 class ApiErrorSchema(BaseSchema):
     """The one error shape of the API."""
 
@@ -37,10 +26,32 @@ class ApiErrorSchema(BaseSchema):
     errors = fields.Dict()
 
 
-# The error answers most operations document with @blp.alt_response(code, **NOT_FOUND) etc.
-NOT_LOGGED_IN = {"schema": ApiErrorSchema, "description": "Not logged in"}
-FORBIDDEN = {"schema": ApiErrorSchema, "description": "Not allowed for the caller"}
-NOT_FOUND = {"schema": ApiErrorSchema, "description": "No such object"}
+# What the standard error answers of an operation mean, unless it describes them itself.
+STANDARD_ERRORS = {
+    401: "Not logged in",
+    403: "Not allowed for the caller",
+    404: "No such object",
+    409: "Changed by someone else, or no room left",
+    422: "Invalid input",
+    429: "Too many requests",
+}
+
+
+class ApiBlueprint(Blueprint):
+    """A flask-smorest blueprint whose operations declare their error answers in one line."""
+
+    def errors(self, *codes: int, describe: dict[int, str] | None = None):
+        """Decorator: the operation may answer these error codes, in the API's error shape
+        (``describe`` overrides the standard description of a code)."""
+        describe = describe or {}
+
+        def decorator(func):
+            for code in codes:
+                func = self.alt_response(code, schema=ApiErrorSchema,
+                                         description=describe.get(code, STANDARD_ERRORS[code]))(func)
+            return func
+
+        return decorator
 
 
 def page_schema(item_schema: type[BaseSchema], name: str) -> type[BaseSchema]:

@@ -4,15 +4,15 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from flask_babel import get_locale
-from flask_smorest import Blueprint
 
-from spread.api.common import ApiErrorSchema
+from spread.api.common import ApiBlueprint
 from spread.api.rounds import coordinated_round
+from spread.auth import is_coordinator, requires
 from spread.schemas.dialogue_stats import RoundProgressSchema
 from spread.services import dialogue_stats
 from spread.services.dialogue_stats import ADOPTIONS, DialogueRow, RoundProgress
 
-blp = Blueprint("dialogue_stats", __name__, url_prefix="/api/v1",
+blp = ApiBlueprint("dialogue_stats", __name__, url_prefix="/api/v1",
                 description="Progress of a round's dialogues")
 
 
@@ -54,10 +54,9 @@ def progress_view(progress: RoundProgress) -> dict:
 
 
 @blp.route("/rounds/<int:round_id>/progress", methods=["GET"])
+@requires(is_coordinator)
 @blp.response(200, RoundProgressSchema)
-@blp.alt_response(401, schema=ApiErrorSchema, description="Not logged in")
-@blp.alt_response(403, schema=ApiErrorSchema, description="Coordinators only")
-@blp.alt_response(404, schema=ApiErrorSchema, description="No such round")
+@blp.errors(401, 403, 404, describe={403: "Coordinators only", 404: "No such round"})
 def round_progress(round_id: int):
     """How a round's dialogues progress: funnel, stalled, flags, ratings, adoption."""
     round_ = coordinated_round(round_id)

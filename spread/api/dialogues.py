@@ -8,17 +8,12 @@ from __future__ import annotations
 from flask import abort
 from flask.views import MethodView
 from flask_login import current_user
-from flask_smorest import Blueprint
 
 from spread.api.common import (
-    FORBIDDEN,
-    NOT_FOUND,
-    NOT_LOGGED_IN,
-    ApiErrorSchema,
+    ApiBlueprint,
     get_or_404,
-    require,
-    require_login,
 )
+from spread.auth import allow, is_admin, requires
 from spread.extensions import db
 from spread.models import Dialogue, LogEntry, NextAction
 from spread.models.dialogue import PHASE_COUNT
@@ -44,17 +39,15 @@ from spread.schemas.dialogues import (
 )
 from spread.services import dialogues, phase_guides
 
-blp = Blueprint("dialogues", __name__, url_prefix="/api/v1",
+blp = ApiBlueprint("dialogues", __name__, url_prefix="/api/v1",
                 description="The six-phase spreading dialogue of each pairing")
-INVALID = {"schema": ApiErrorSchema, "description": "Not allowed now (locked, not open yet, "
-                                                    "done already) or invalid input"}
+NOT_NOW = "Not allowed now (locked, not open yet, done already) or invalid input"
 
 
 def readable_dialogue(dialogue_id: int) -> Dialogue:
     """A dialogue the caller may read: 401 anonymous, 403 others, 404 unknown."""
-    require_login()
     dialogue = get_or_404(Dialogue, dialogue_id)
-    require(dialogues.can_read(dialogue, current_user))
+    allow(dialogues.can_read(dialogue, current_user))
     return dialogue
 
 
@@ -62,7 +55,7 @@ def own_side(dialogue_id: int) -> tuple[Dialogue, str]:
     """A dialogue the caller takes part in, and the caller's side (403 for everyone else)."""
     dialogue = readable_dialogue(dialogue_id)
     side = dialogues.side_of(dialogue, current_user)
-    require(side is not None)
+    allow(side is not None)
     return dialogue, side
 
 
@@ -77,22 +70,19 @@ def _workspace(dialogue: Dialogue) -> dict:
 
 
 @blp.route("/dialogues/<int:dialogue_id>", methods=["GET"])
+@requires()
 @blp.response(200, WorkspaceSchema)
-@blp.alt_response(401, **NOT_LOGGED_IN)
-@blp.alt_response(403, **FORBIDDEN)
-@blp.alt_response(404, **NOT_FOUND)
+@blp.errors(401, 403, 404)
 def get_dialogue(dialogue_id: int):
     """A pairing's workspace: both sides, the six phases and where they stand, the log."""
     return _workspace(readable_dialogue(dialogue_id))
 
 
 @blp.route("/dialogues/<int:dialogue_id>/entries", methods=["POST"])
+@requires()
 @blp.arguments(EntryInputSchema)
 @blp.response(201, EntrySchema)
-@blp.alt_response(422, **INVALID)
-@blp.alt_response(401, **NOT_LOGGED_IN)
-@blp.alt_response(403, **FORBIDDEN)
-@blp.alt_response(404, **NOT_FOUND)
+@blp.errors(401, 403, 404, 422, describe={422: NOT_NOW})
 def create_entry(data: dict, dialogue_id: int):
     """Log what your side did at a phase: a note, decisions, links and next actions."""
     dialogue, side = own_side(dialogue_id)
@@ -102,32 +92,27 @@ def create_entry(data: dict, dialogue_id: int):
 
 
 @blp.route("/entries/<int:entry_id>", methods=["PATCH"])
+@requires()
 @blp.arguments(EntryUpdateSchema)
 @blp.response(200, EntrySchema)
-@blp.alt_response(422, **INVALID)
-@blp.alt_response(401, **NOT_LOGGED_IN)
-@blp.alt_response(403, **FORBIDDEN)
-@blp.alt_response(404, **NOT_FOUND)
+@blp.errors(401, 403, 404, 422, describe={422: NOT_NOW})
 def update_entry(data: dict, entry_id: int):
     """Edit your own log entry; the earlier text is kept in ``revisions``."""
-    require_login()
     entry = get_or_404(LogEntry, entry_id)
     own_side(entry.dialogue_id)
-    require(entry.author_id == current_user.id)
+    allow(entry.author_id == current_user.id)
     dialogues.update_entry(entry, current_user, data)
     db.session.commit()
     return dialogues.entry_view(entry)
 
 
 @blp.route("/next-actions/<int:action_id>", methods=["PATCH"])
+@requires()
 @blp.arguments(NextActionUpdateSchema)
 @blp.response(200, NextActionSchema)
-@blp.alt_response(401, **NOT_LOGGED_IN)
-@blp.alt_response(403, **FORBIDDEN)
-@blp.alt_response(404, **NOT_FOUND)
+@blp.errors(401, 403, 404)
 def update_next_action(data: dict, action_id: int):
     """Mark a next action done (or not done); either side of the pairing may."""
-    require_login()
     action = get_or_404(NextAction, action_id)
     own_side(action.entry.dialogue_id)
     dialogues.set_next_action_done(action, data["done"])
@@ -136,12 +121,10 @@ def update_next_action(data: dict, action_id: int):
 
 
 @blp.route("/dialogues/<int:dialogue_id>/phases/<int:phase>/ticks", methods=["POST"])
+@requires()
 @blp.arguments(TickInputSchema)
 @blp.response(200, WorkspaceSchema)
-@blp.alt_response(422, **INVALID)
-@blp.alt_response(401, **NOT_LOGGED_IN)
-@blp.alt_response(403, **FORBIDDEN)
-@blp.alt_response(404, **NOT_FOUND)
+@blp.errors(401, 403, 404, 422, describe={422: NOT_NOW})
 def tick(data: dict, dialogue_id: int, phase: int):
     """Tick (``done``: true) or untick one of your side's recommended actions of a phase."""
     dialogue, side = own_side(dialogue_id)
@@ -151,11 +134,9 @@ def tick(data: dict, dialogue_id: int, phase: int):
 
 
 @blp.route("/dialogues/<int:dialogue_id>/phases/<int:phase>/done", methods=["POST"])
+@requires()
 @blp.response(200, WorkspaceSchema)
-@blp.alt_response(422, **INVALID)
-@blp.alt_response(401, **NOT_LOGGED_IN)
-@blp.alt_response(403, **FORBIDDEN)
-@blp.alt_response(404, **NOT_FOUND)
+@blp.errors(401, 403, 404, 422, describe={422: NOT_NOW})
 def mark_done(dialogue_id: int, phase: int):
     """Mark a phase done for your side; it is complete when both sides have."""
     dialogue, side = own_side(dialogue_id)
@@ -165,11 +146,10 @@ def mark_done(dialogue_id: int, phase: int):
 
 
 @blp.route("/dialogues/<int:dialogue_id>/work-ahead", methods=["POST"])
+@requires()
 @blp.arguments(WorkAheadSchema)
 @blp.response(200, WorkspaceSchema)
-@blp.alt_response(401, **NOT_LOGGED_IN)
-@blp.alt_response(403, **FORBIDDEN)
-@blp.alt_response(404, **NOT_FOUND)
+@blp.errors(401, 403, 404)
 def work_ahead(data: dict, dialogue_id: int):
     """Open every phase at once (``enabled``: true), or go back to one phase at a time."""
     dialogue, _side = own_side(dialogue_id)
@@ -179,12 +159,10 @@ def work_ahead(data: dict, dialogue_id: int):
 
 
 @blp.route("/dialogues/<int:dialogue_id>/poor-fit", methods=["POST"])
+@requires()
 @blp.arguments(ReasonSchema)
 @blp.response(201, PoorFitSchema)
-@blp.alt_response(422, **INVALID)
-@blp.alt_response(401, **NOT_LOGGED_IN)
-@blp.alt_response(403, **FORBIDDEN)
-@blp.alt_response(404, **NOT_FOUND)
+@blp.errors(401, 403, 404, 422, describe={422: NOT_NOW})
 def poor_fit(data: dict, dialogue_id: int):
     """Flag the pairing as a poor fit (after phase 2); the coordinators are emailed."""
     dialogue, side = own_side(dialogue_id)
@@ -194,28 +172,24 @@ def poor_fit(data: dict, dialogue_id: int):
 
 
 @blp.route("/dialogues/<int:dialogue_id>/close", methods=["POST"])
+@requires()
 @blp.arguments(ReasonSchema)
 @blp.response(200, WorkspaceSchema)
-@blp.alt_response(422, **INVALID)
-@blp.alt_response(401, **NOT_LOGGED_IN)
-@blp.alt_response(403, **FORBIDDEN)
-@blp.alt_response(404, **NOT_FOUND)
+@blp.errors(401, 403, 404, 422, describe={422: NOT_NOW})
 def close(data: dict, dialogue_id: int):
     """Close a pairing that does not work (coordinators): the pair is closed, places freed."""
     dialogue = readable_dialogue(dialogue_id)
-    require(current_user.is_coordinator)
+    allow(current_user.is_coordinator)
     dialogues.close_for_repairing(dialogue, current_user, data["reason"])
     db.session.commit()
     return _workspace(dialogue)
 
 
 @blp.route("/dialogues/<int:dialogue_id>/evaluation", methods=["POST"])
+@requires()
 @blp.arguments(EvaluationInputSchema)
 @blp.response(201, EvaluationSchema)
-@blp.alt_response(422, **INVALID)
-@blp.alt_response(401, **NOT_LOGGED_IN)
-@blp.alt_response(403, **FORBIDDEN)
-@blp.alt_response(404, **NOT_FOUND)
+@blp.errors(401, 403, 404, 422, describe={422: NOT_NOW})
 def evaluate(data: dict, dialogue_id: int):
     """Rate the internship for your side, once (opens after phase 6 or when the round closes)."""
     dialogue, side = own_side(dialogue_id)
@@ -225,12 +199,10 @@ def evaluate(data: dict, dialogue_id: int):
 
 
 @blp.route("/dialogues/<int:dialogue_id>/follow-up", methods=["POST"])
+@requires()
 @blp.arguments(FollowUpInputSchema)
 @blp.response(201, FollowUpSchema)
-@blp.alt_response(422, **INVALID)
-@blp.alt_response(401, **NOT_LOGGED_IN)
-@blp.alt_response(403, **FORBIDDEN)
-@blp.alt_response(404, **NOT_FOUND)
+@blp.errors(401, 403, 404, 422, describe={422: NOT_NOW})
 def follow_up(data: dict, dialogue_id: int):
     """Report the follow-up for your side, once, on or after its due date.
 
@@ -244,11 +216,11 @@ def follow_up(data: dict, dialogue_id: int):
 
 
 @blp.route("/me/dialogues", methods=["GET"])
+@requires()
 @blp.response(200, DialogueSummarySchema(many=True))
-@blp.alt_response(401, **NOT_LOGGED_IN)
+@blp.errors(401)
 def my_dialogues():
     """The dialogues of your pairings, newest first."""
-    require_login()
     return [dialogues.summary(d, current_user)
             for d in dialogues.dialogues_of_user(current_user)]
 
@@ -257,23 +229,21 @@ def my_dialogues():
 class PhaseGuides(MethodView):
     """The phase guide and its versions."""
 
+    @requires()
     @blp.response(200, GuidesSchema)
-    @blp.alt_response(401, **NOT_LOGGED_IN)
+    @blp.errors(401)
     def get(self):
         """The current guide and the list of versions."""
-        require_login()
         versions = phase_guides.guide_versions()
         db.session.commit()
         return {"current": versions[0], "versions": versions}
 
+    @requires(is_admin)
     @blp.arguments(GuideInputSchema)
     @blp.response(201, GuideSchema)
-    @blp.alt_response(403, schema=ApiErrorSchema, description="Admins only")
-    @blp.alt_response(401, **NOT_LOGGED_IN)
+    @blp.errors(401, 403, describe={403: "Admins only"})
     def post(self, data: dict):
         """Publish a new version of the guide (admins); running dialogues keep theirs."""
-        require_login()
-        require(current_user.is_admin)
         guide = phase_guides.publish_guide(data["phases"], current_user, data["note"])
         db.session.commit()
         return guide

@@ -5,9 +5,9 @@ import json
 
 from flask import Response
 from flask_login import current_user
-from flask_smorest import Blueprint
 
-from spread.api.common import NOT_LOGGED_IN, ApiErrorSchema, get_or_404, require, require_login
+from spread.api.common import ApiBlueprint, get_or_404
+from spread.auth import allow, is_admin, requires
 from spread.extensions import db
 from spread.models import Role, User
 from spread.schemas.privacy import (
@@ -22,10 +22,9 @@ from spread.schemas.privacy import (
 from spread.services import privacy
 from spread.services.listing import paginate
 
-blp = Blueprint("privacy", __name__, url_prefix="/api/v1",
+blp = ApiBlueprint("privacy", __name__, url_prefix="/api/v1",
                 description="Personal data: export and account deletion")
-REFUSED = {"schema": ApiErrorSchema,
-           "description": "Wrong password, missing reason, or the last admin"}
+REFUSED = "Wrong password, missing reason, or the last admin"
 
 
 def export_response(user: User) -> Response:
@@ -38,35 +37,29 @@ def export_response(user: User) -> Response:
     return response
 
 
-def require_admin() -> None:
-    """Answer 401 to anonymous callers and 403 to everyone but admins."""
-    require_login()
-    require(current_user.is_admin)
-
 
 def account_or_404(user_id: int) -> User:
     """An account, for admins only."""
-    require_admin()
+    allow(is_admin(current_user))
     return get_or_404(User, user_id)
 
 
 @blp.route("/me/data", methods=["GET"])
+@requires()
 @blp.response(200, DataExportSchema)
-@blp.alt_response(401, schema=ApiErrorSchema, description="Not logged in")
+@blp.errors(401)
 def my_data():
     """Download everything spread holds about the caller, as a JSON file."""
-    require_login()
     return export_response(current_user)
 
 
 @blp.route("/me", methods=["DELETE"])
+@requires()
 @blp.arguments(DeleteOwnAccountSchema)
 @blp.response(204)
-@blp.alt_response(401, schema=ApiErrorSchema, description="Not logged in")
-@blp.alt_response(422, **REFUSED)
+@blp.errors(401, 422, describe={422: REFUSED})
 def delete_me(data: dict):
     """Delete the caller's account (confirm with the password); personal data is erased."""
-    require_login()
     user = current_user._get_current_object()
     privacy.check_password(user, data["password"])
     privacy.delete_account(user, user)
@@ -74,43 +67,38 @@ def delete_me(data: dict):
 
 
 @blp.route("/admin/users", methods=["GET"])
+@requires(is_admin)
 @blp.arguments(UserSearchSchema, location="query")
 @blp.response(200, AccountPageSchema)
-@blp.alt_response(401, **NOT_LOGGED_IN)
-@blp.alt_response(403, schema=ApiErrorSchema, description="Admins only")
+@blp.errors(401, 403, describe={403: "Admins only"})
 def list_accounts(args: dict):
     """Accounts whose name or email contains every word of ``q``, newest first (admins)."""
-    require_admin()
     return paginate(privacy.user_query(args["q"]), args["page"], args["per_page"])
 
 
 @blp.route("/admin/users/<int:user_id>", methods=["GET"])
+@requires(is_admin)
 @blp.response(200, AccountSchema)
-@blp.alt_response(401, **NOT_LOGGED_IN)
-@blp.alt_response(403, schema=ApiErrorSchema, description="Admins only")
-@blp.alt_response(404, schema=ApiErrorSchema, description="No such account")
+@blp.errors(401, 403, 404, describe={403: "Admins only", 404: "No such account"})
 def get_account(user_id: int):
     """One account (admins)."""
     return account_or_404(user_id)
 
 
 @blp.route("/admin/users/<int:user_id>/data", methods=["GET"])
+@requires(is_admin)
 @blp.response(200, DataExportSchema)
-@blp.alt_response(401, **NOT_LOGGED_IN)
-@blp.alt_response(403, schema=ApiErrorSchema, description="Admins only")
-@blp.alt_response(404, schema=ApiErrorSchema, description="No such account")
+@blp.errors(401, 403, 404, describe={403: "Admins only", 404: "No such account"})
 def account_data(user_id: int):
     """Download everything spread holds about one person, on their request (admins)."""
     return export_response(account_or_404(user_id))
 
 
 @blp.route("/admin/users/<int:user_id>", methods=["DELETE"])
+@requires(is_admin)
 @blp.arguments(DeleteAccountSchema)
 @blp.response(204)
-@blp.alt_response(401, **NOT_LOGGED_IN)
-@blp.alt_response(403, schema=ApiErrorSchema, description="Admins only")
-@blp.alt_response(404, schema=ApiErrorSchema, description="No such account")
-@blp.alt_response(422, **REFUSED)
+@blp.errors(401, 403, 404, 422, describe={403: "Admins only", 404: "No such account", 422: REFUSED})
 def delete_account(data: dict, user_id: int):
     """Delete an account on the person's request, with the reason for the audit log (admins)."""
     user = account_or_404(user_id)
@@ -119,12 +107,10 @@ def delete_account(data: dict, user_id: int):
 
 
 @blp.route("/admin/users/<int:user_id>/role", methods=["PUT"])
+@requires(is_admin)
 @blp.arguments(RoleInputSchema)
 @blp.response(200, AccountSchema)
-@blp.alt_response(401, **NOT_LOGGED_IN)
-@blp.alt_response(403, schema=ApiErrorSchema, description="Admins only")
-@blp.alt_response(404, schema=ApiErrorSchema, description="No such account")
-@blp.alt_response(422, **REFUSED)
+@blp.errors(401, 403, 404, 422, describe={403: "Admins only", 404: "No such account", 422: REFUSED})
 def set_role(data: dict, user_id: int):
     """Change an account's role (admins); the last admin keeps theirs."""
     user = account_or_404(user_id)

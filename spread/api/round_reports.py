@@ -4,11 +4,11 @@ from __future__ import annotations
 from flask import Response, request
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_smorest import Blueprint
 from marshmallow import ValidationError
 
-from spread.api.common import FORBIDDEN, NOT_FOUND, NOT_LOGGED_IN
+from spread.api.common import ApiBlueprint
 from spread.api.rounds import coordinated_round
+from spread.auth import is_coordinator, requires
 from spread.extensions import db
 from spread.models import Round
 from spread.schemas.round_reports import (
@@ -19,7 +19,7 @@ from spread.schemas.round_reports import (
 )
 from spread.services import dashboard, round_csv
 
-blp = Blueprint("round_reports", __name__, url_prefix="/api/v1",
+blp = ApiBlueprint("round_reports", __name__, url_prefix="/api/v1",
                 description="Round registrations import, pairs export and dashboard")
 
 
@@ -59,14 +59,13 @@ def import_result(preview: round_csv.ImportPreview, code: int = 200) -> dict:
 
 
 @blp.route("/rounds/<int:round_id>/import", methods=["POST"])
+@requires(is_coordinator)
 @blp.arguments(ImportQuerySchema, location="query")
 @blp.arguments(ImportFileSchema, location="files")
 @blp.response(200, ImportResultSchema)
 @blp.alt_response(422, schema=IMPORT_REFUSED,
                   description="Some rows are bad (nothing was imported), or the query is invalid")
-@blp.alt_response(401, **NOT_LOGGED_IN)
-@blp.alt_response(403, **FORBIDDEN)
-@blp.alt_response(404, **NOT_FOUND)
+@blp.errors(401, 403, 404)
 def import_registrations(args: dict, files: dict, round_id: int):
     """Preview (``dry_run=true``, the default) or import registrations from a CSV file.
 
@@ -99,21 +98,19 @@ def csv_response(round_: Round) -> Response:
 
 
 @blp.route("/rounds/<int:round_id>/export.csv", methods=["GET"])
+@requires(is_coordinator)
 @blp.response(200, content_type="text/csv",
               description="UTF-8 with BOM, `;`-separated, decimal commas")
-@blp.alt_response(401, **NOT_LOGGED_IN)
-@blp.alt_response(403, **FORBIDDEN)
-@blp.alt_response(404, **NOT_FOUND)
+@blp.errors(401, 403, 404)
 def export_pairs(round_id: int):
     """The round's pairs and their progress as CSV for Excel."""
     return csv_response(coordinated_round(round_id))
 
 
 @blp.route("/rounds/<int:round_id>/dashboard", methods=["GET"])
+@requires(is_coordinator)
 @blp.response(200, DashboardSchema)
-@blp.alt_response(401, **NOT_LOGGED_IN)
-@blp.alt_response(403, **FORBIDDEN)
-@blp.alt_response(404, **NOT_FOUND)
+@blp.errors(401, 403, 404)
 def round_dashboard(round_id: int):
     """Counts of enrolments and pairs, unpaired profiles and why, fit-score histogram."""
     return dashboard.round_dashboard(coordinated_round(round_id))

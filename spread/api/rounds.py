@@ -4,22 +4,18 @@ from __future__ import annotations
 from flask import current_app
 from flask.views import MethodView
 from flask_login import current_user
-from flask_smorest import Blueprint
 from marshmallow import ValidationError
 from sqlalchemy import select
 
 from spread.api.common import (
-    FORBIDDEN,
-    NOT_FOUND,
-    NOT_LOGGED_IN,
+    ApiBlueprint,
     ApiErrorSchema,
     get_or_404,
-    require,
-    require_login,
 )
-from spread.auth import can_edit_profile
+from spread.auth import allow, can_edit_profile, is_coordinator, requires
 from spread.extensions import db
 from spread.models import Interest, Pair, PairingRun, Profile, Round, RoundState
+from spread.read_models.lookups import profile_or_invalid
 from spread.schemas.rounds import (
     AuditEventSchema,
     BanSchema,
@@ -39,38 +35,30 @@ from spread.schemas.rounds import (
     SwapSchema,
     TransitionSchema,
 )
-from spread.services import enrolments, pairs, pairing_runs, publishing, review, rounds
+from spread.services import enrolments, pairing_runs, pairs, publishing, review, rounds
 
-blp = Blueprint("rounds", __name__, url_prefix="/api/v1", description="Internship rounds")
+blp = ApiBlueprint("rounds", __name__, url_prefix="/api/v1", description="Internship rounds")
 CONFLICT = {"schema": ApiErrorSchema, "description": "Changed by someone else, or no room left"}
-
-
-def require_coordinator() -> None:
-    """401 for anonymous callers, 403 for participants."""
-    require_login()
-    require(current_user.is_coordinator)
 
 
 def visible_round(round_id: int) -> Round:
     """A round the caller may see: coordinators see all, participants all but drafts."""
-    require_login()
     round_ = get_or_404(Round, round_id)
-    require(current_user.is_coordinator or round_.state != RoundState.DRAFT.value)
+    allow(current_user.is_coordinator or round_.state != RoundState.DRAFT.value)
     return round_
 
 
 def coordinated_round(round_id: int) -> Round:
-    """A round the caller coordinates (coordinators and admins only)."""
-    require_coordinator()
+    """A round the caller coordinates (coordinators and admins only; the views also declare
+    ``requires(is_coordinator)`` so that anonymous callers get 401 before validation)."""
+    allow(is_coordinator(current_user))
     return get_or_404(Round, round_id)
 
 
 def own_profile(profile_id: int, field: str = "profile_id") -> Profile:
     """A profile the caller may act for (owner, or a coordinator); 422 when unknown."""
-    profile = db.session.get(Profile, profile_id)
-    if profile is None:
-        raise ValidationError({field: ["No such profile."]})
-    require(can_edit_profile(current_user, profile))
+    profile = profile_or_invalid(profile_id, field)
+    allow(can_edit_profile(current_user, profile))
     return profile
 
 
@@ -78,12 +66,12 @@ def own_profile(profile_id: int, field: str = "profile_id") -> Profile:
 class Rounds(MethodView):
     """Internship rounds."""
 
+    @requires()
     @blp.arguments(RoundQuerySchema, location="query")
     @blp.response(200, RoundSchema(many=True))
-    @blp.alt_response(401, **NOT_LOGGED_IN)
+    @blp.errors(401)
     def get(self, args: dict):
         """List rounds (participants do not see drafts)."""
-        require_login()
         query = rounds.round_query()
         if args["state"]:
             query = query.where(Round.state == args["state"])
@@ -91,13 +79,12 @@ class Rounds(MethodView):
             query = query.where(Round.state != RoundState.DRAFT.value)
         return list(db.session.scalars(query))
 
+    @requires(is_coordinator)
     @blp.arguments(RoundSchema)
     @blp.response(201, RoundSchema)
-    @blp.alt_response(403, schema=ApiErrorSchema, description="Coordinators only")
-    @blp.alt_response(401, **NOT_LOGGED_IN)
+    @blp.errors(401, 403, describe={403: "Coordinators only"})
     def post(self, data: dict):
         """Create a round (as a draft)."""
-        require_coordinator()
         round_ = rounds.create_round(data, current_user)
         db.session.commit()
         return round_
@@ -107,20 +94,17 @@ class Rounds(MethodView):
 class RoundItem(MethodView):
     """One round."""
 
+    @requires()
     @blp.response(200, RoundSchema)
-    @blp.alt_response(401, **NOT_LOGGED_IN)
-    @blp.alt_response(403, **FORBIDDEN)
-    @blp.alt_response(404, **NOT_FOUND)
+    @blp.errors(401, 403, 404)
     def get(self, round_id: int):
         """Show a round."""
         return visible_round(round_id)
 
+    @requires(is_coordinator)
     @blp.arguments(RoundUpdateSchema)
     @blp.response(200, RoundSchema)
-    @blp.alt_response(409, **CONFLICT)
-    @blp.alt_response(401, **NOT_LOGGED_IN)
-    @blp.alt_response(403, **FORBIDDEN)
-    @blp.alt_response(404, **NOT_FOUND)
+    @blp.errors(401, 403, 404, 409)
     def patch(self, data: dict, round_id: int):
         """Change a round's details."""
         round_ = coordinated_round(round_id)
@@ -131,12 +115,10 @@ class RoundItem(MethodView):
 
 
 @blp.route("/rounds/<int:round_id>/transitions", methods=["POST"])
+@requires(is_coordinator)
 @blp.arguments(TransitionSchema)
 @blp.response(200, RoundSchema)
-@blp.alt_response(409, **CONFLICT)
-@blp.alt_response(401, **NOT_LOGGED_IN)
-@blp.alt_response(403, **FORBIDDEN)
-@blp.alt_response(404, **NOT_FOUND)
+@blp.errors(401, 403, 404, 409)
 def move_round(data: dict, round_id: int):
     """Move a round to its next state (draft → open → pairing → review → published → closed)."""
     round_ = coordinated_round(round_id)
@@ -152,20 +134,18 @@ def move_round(data: dict, round_id: int):
 class Enrolments(MethodView):
     """Profiles enrolled in a round."""
 
+    @requires()
     @blp.response(200, EnrolmentSchema(many=True))
-    @blp.alt_response(401, **NOT_LOGGED_IN)
-    @blp.alt_response(403, **FORBIDDEN)
-    @blp.alt_response(404, **NOT_FOUND)
+    @blp.errors(401, 403, 404)
     def get(self, round_id: int):
         """List the active enrolments."""
         round_ = visible_round(round_id)
         return [e for e, _ in enrolments.enrolled_profiles(round_.id)]
 
+    @requires()
     @blp.arguments(EnrolSchema)
     @blp.response(201, EnrolmentSchema)
-    @blp.alt_response(401, **NOT_LOGGED_IN)
-    @blp.alt_response(403, **FORBIDDEN)
-    @blp.alt_response(404, **NOT_FOUND)
+    @blp.errors(401, 403, 404)
     def post(self, data: dict, round_id: int):
         """Enrol one of your profiles in an open round."""
         round_ = visible_round(round_id)
@@ -177,11 +157,10 @@ class Enrolments(MethodView):
 
 
 @blp.route("/rounds/<int:round_id>/enrolments/withdraw", methods=["POST"])
+@requires()
 @blp.arguments(EnrolSchema)
 @blp.response(200, EnrolmentSchema)
-@blp.alt_response(401, **NOT_LOGGED_IN)
-@blp.alt_response(403, **FORBIDDEN)
-@blp.alt_response(404, **NOT_FOUND)
+@blp.errors(401, 403, 404)
 def withdraw(data: dict, round_id: int):
     """Withdraw one of your profiles from a round before it is published."""
     round_ = visible_round(round_id)
@@ -201,10 +180,9 @@ def _interest_view(interest: Interest, all_interests: set) -> dict:
 class Interests(MethodView):
     """Stated interest in partners."""
 
+    @requires()
     @blp.response(200, InterestSchema(many=True))
-    @blp.alt_response(401, **NOT_LOGGED_IN)
-    @blp.alt_response(403, **FORBIDDEN)
-    @blp.alt_response(404, **NOT_FOUND)
+    @blp.errors(401, 403, 404)
     def get(self, round_id: int):
         """Coordinators see all interest; participants the interest involving their profiles."""
         round_ = visible_round(round_id)
@@ -215,11 +193,10 @@ class Interests(MethodView):
         all_interests = enrolments.interest_pairs(round_.id)
         return [_interest_view(i, all_interests) for i in db.session.scalars(query)]
 
+    @requires()
     @blp.arguments(InterestInputSchema)
     @blp.response(201, InterestSchema)
-    @blp.alt_response(401, **NOT_LOGGED_IN)
-    @blp.alt_response(403, **FORBIDDEN)
-    @blp.alt_response(404, **NOT_FOUND)
+    @blp.errors(401, 403, 404)
     def post(self, data: dict, round_id: int):
         """Say that one of your enrolled profiles would like to be paired with another."""
         round_ = visible_round(round_id)
@@ -233,26 +210,24 @@ class Interests(MethodView):
 
 
 @blp.route("/rounds/<int:round_id>/interests/<int:interest_id>", methods=["DELETE"])
+@requires()
 @blp.response(204)
-@blp.alt_response(401, **NOT_LOGGED_IN)
-@blp.alt_response(403, **FORBIDDEN)
-@blp.alt_response(404, **NOT_FOUND)
+@blp.errors(401, 403, 404)
 def delete_interest(round_id: int, interest_id: int):
     """Take back a statement of interest."""
     visible_round(round_id)
     interest = get_or_404(Interest, interest_id)
-    require(interest.round_id == round_id and can_edit_profile(current_user,
+    allow(interest.round_id == round_id and can_edit_profile(current_user,
                                                               interest.from_profile))
     enrolments.withdraw_interest(interest)
     db.session.commit()
 
 
 @blp.route("/rounds/<int:round_id>/runs", methods=["POST"])
+@requires(is_coordinator)
 @blp.arguments(RunRequestSchema)
 @blp.response(202, PairingRunSchema)
-@blp.alt_response(401, **NOT_LOGGED_IN)
-@blp.alt_response(403, **FORBIDDEN)
-@blp.alt_response(404, **NOT_FOUND)
+@blp.errors(401, 403, 404)
 def start_run(data: dict, round_id: int):
     """Run the pairing (optimal or stable); poll the run for its progress and result."""
     round_ = coordinated_round(round_id)
@@ -266,15 +241,14 @@ def start_run(data: dict, round_id: int):
 
 
 @blp.route("/rounds/<int:round_id>/runs/<int:run_id>", methods=["GET"])
+@requires(is_coordinator)
 @blp.response(200, PairingRunSchema)
-@blp.alt_response(401, **NOT_LOGGED_IN)
-@blp.alt_response(403, **FORBIDDEN)
-@blp.alt_response(404, **NOT_FOUND)
+@blp.errors(401, 403, 404)
 def get_run(round_id: int, run_id: int):
     """A pairing run with its progress, and its summary when done."""
     coordinated_round(round_id)
     run = get_or_404(PairingRun, run_id)
-    require(run.round_id == round_id)
+    allow(run.round_id == round_id)
     db.session.refresh(run)
     return run
 
@@ -283,21 +257,19 @@ def get_run(round_id: int, run_id: int):
 class RoundPairs(MethodView):
     """The proposed and decided pairs of a round."""
 
+    @requires(is_coordinator)
     @blp.arguments(PairQuerySchema, location="query")
     @blp.response(200, PairSchema(many=True))
-    @blp.alt_response(401, **NOT_LOGGED_IN)
-    @blp.alt_response(403, **FORBIDDEN)
-    @blp.alt_response(404, **NOT_FOUND)
+    @blp.errors(401, 403, 404)
     def get(self, args: dict, round_id: int):
         """List pairs with score, reasons and mutual interest; filter and sort."""
         round_ = coordinated_round(round_id)
         return review.list_pairs(round_.id, args)
 
+    @requires(is_coordinator)
     @blp.arguments(ManualPairSchema)
     @blp.response(201, PairSchema)
-    @blp.alt_response(401, **NOT_LOGGED_IN)
-    @blp.alt_response(403, **FORBIDDEN)
-    @blp.alt_response(404, **NOT_FOUND)
+    @blp.errors(401, 403, 404)
     def post(self, data: dict, round_id: int):
         """Pair a taker and a giver by hand (a proposal to approve as usual)."""
         round_ = coordinated_round(round_id)
@@ -309,17 +281,16 @@ class RoundPairs(MethodView):
 
 
 def _decided_pair(pair_id: int) -> Pair:
-    require_coordinator()
+    """A pair to decide on or read the history of (coordinators and admins only)."""
+    allow(is_coordinator(current_user))
     return get_or_404(Pair, pair_id)
 
 
 @blp.route("/pairs/<int:pair_id>/approve", methods=["POST"])
+@requires(is_coordinator)
 @blp.arguments(DecisionSchema)
 @blp.response(200, PairSchema)
-@blp.alt_response(409, **CONFLICT)
-@blp.alt_response(401, **NOT_LOGGED_IN)
-@blp.alt_response(403, **FORBIDDEN)
-@blp.alt_response(404, **NOT_FOUND)
+@blp.errors(401, 403, 404, 409)
 def approve(data: dict, pair_id: int):
     """Approve a proposed pair."""
     pair = pairs.approve(_decided_pair(pair_id), current_user, data["version"])
@@ -328,12 +299,10 @@ def approve(data: dict, pair_id: int):
 
 
 @blp.route("/pairs/<int:pair_id>/reject", methods=["POST"])
+@requires(is_coordinator)
 @blp.arguments(DecisionSchema)
 @blp.response(200, PairSchema)
-@blp.alt_response(409, **CONFLICT)
-@blp.alt_response(401, **NOT_LOGGED_IN)
-@blp.alt_response(403, **FORBIDDEN)
-@blp.alt_response(404, **NOT_FOUND)
+@blp.errors(401, 403, 404, 409)
 def reject(data: dict, pair_id: int):
     """Reject a pair, with a reason."""
     pair = pairs.reject(_decided_pair(pair_id), current_user, data["reason"], data["version"])
@@ -342,12 +311,10 @@ def reject(data: dict, pair_id: int):
 
 
 @blp.route("/pairs/<int:pair_id>/swap", methods=["POST"])
+@requires(is_coordinator)
 @blp.arguments(SwapSchema)
 @blp.response(200, PairSchema(many=True))
-@blp.alt_response(409, **CONFLICT)
-@blp.alt_response(401, **NOT_LOGGED_IN)
-@blp.alt_response(403, **FORBIDDEN)
-@blp.alt_response(404, **NOT_FOUND)
+@blp.errors(401, 403, 404, 409)
 def swap(data: dict, pair_id: int):
     """Swap the givers of two pairs; returns the two new proposals."""
     first = _decided_pair(pair_id)
@@ -358,11 +325,10 @@ def swap(data: dict, pair_id: int):
 
 
 @blp.route("/rounds/<int:round_id>/bans", methods=["POST"])
+@requires(is_coordinator)
 @blp.arguments(BanSchema)
 @blp.response(201, RoundSchema)
-@blp.alt_response(401, **NOT_LOGGED_IN)
-@blp.alt_response(403, **FORBIDDEN)
-@blp.alt_response(404, **NOT_FOUND)
+@blp.errors(401, 403, 404)
 def ban(data: dict, round_id: int):
     """Ban a taker–giver pair in this round."""
     round_ = coordinated_round(round_id)
@@ -373,10 +339,9 @@ def ban(data: dict, round_id: int):
 
 
 @blp.route("/rounds/<int:round_id>/audit", methods=["GET"])
+@requires(is_coordinator)
 @blp.response(200, AuditEventSchema(many=True))
-@blp.alt_response(401, **NOT_LOGGED_IN)
-@blp.alt_response(403, **FORBIDDEN)
-@blp.alt_response(404, **NOT_FOUND)
+@blp.errors(401, 403, 404)
 def audit_log(round_id: int):
     """The round's audit log, newest first."""
     round_ = coordinated_round(round_id)
@@ -384,10 +349,9 @@ def audit_log(round_id: int):
 
 
 @blp.route("/pairs/<int:pair_id>/audit", methods=["GET"])
+@requires(is_coordinator)
 @blp.response(200, AuditEventSchema(many=True))
-@blp.alt_response(401, **NOT_LOGGED_IN)
-@blp.alt_response(403, **FORBIDDEN)
-@blp.alt_response(404, **NOT_FOUND)
+@blp.errors(401, 403, 404)
 def pair_audit_log(pair_id: int):
     """One pair's audit log, newest first."""
     pair = _decided_pair(pair_id)
@@ -395,9 +359,9 @@ def pair_audit_log(pair_id: int):
 
 
 @blp.route("/me/pairs", methods=["GET"])
+@requires()
 @blp.response(200, PairSchema(many=True))
-@blp.alt_response(401, **NOT_LOGGED_IN)
+@blp.errors(401)
 def my_pairs():
     """Your approved pairs in published rounds."""
-    require_login()
     return [review.PairView(p, None) for p in publishing.pairs_of_user(current_user)]
