@@ -252,11 +252,11 @@ def test_window_may_be_one_day_or_open_ended(client, create_user, create_organis
 @pytest.mark.parametrize("archived", [False, True])
 def test_unknown_or_archived_organisation_is_422(client, create_user, create_organisation,
                                                 token_for, archived):
-    from spread.services.organisations import set_organisation_archived
+    from spread.services.archiving import set_archived
 
     if archived:
         org = create_organisation()
-        set_organisation_archived(org, True)
+        set_archived(org, True)
         db.session.commit()
         organisation_id = org.id
     else:
@@ -389,14 +389,14 @@ def test_patch_side_specific_fields_on_the_wrong_side(client, create_user, creat
 @pytest.mark.parametrize("archived", [False, True])
 def test_patch_to_unknown_or_archived_organisation_saves_nothing(
         client, create_user, create_organisation, create_profile, token_for, archived):
-    from spread.services.organisations import set_organisation_archived
+    from spread.services.archiving import set_archived
 
     owner = create_user()
     profile = create_profile(owner=owner, title="Uændret")
     original_org = profile.organisation_id
     if archived:
         target = create_organisation()
-        set_organisation_archived(target, True)
+        set_archived(target, True)
         db.session.commit()
         organisation_id = target.id
     else:
@@ -411,12 +411,12 @@ def test_patch_to_unknown_or_archived_organisation_saves_nothing(
 
 def test_profile_of_an_archived_organisation_stays_editable(
         client, create_user, create_organisation, create_profile, token_for):
-    from spread.services.organisations import set_organisation_archived
+    from spread.services.archiving import set_archived
 
     owner = create_user()
     org = create_organisation()
     profile = create_profile(owner=owner, organisation=org)
-    set_organisation_archived(org, True)
+    set_archived(org, True)
     db.session.commit()
     headers = token_for(owner)
     response = client.patch(item_url(profile.id), headers=headers, json={"title": "Nyt"})

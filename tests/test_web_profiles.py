@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from spread.extensions import db
 from spread.models import Profile, Role
-from spread.services.organisations import set_organisation_archived
+from spread.services.archiving import set_archived
 from tests.html import input_value, page, selected
 
 
@@ -92,7 +92,7 @@ def taker_form(organisation_id: int, /, **changes) -> dict:
 def test_new_giver_page_shows_the_giver_form(client, create_user, create_organisation, login_en):
     create_organisation(name="Aarhus Kommune")
     archived = create_organisation(name="Lukket Kommune")
-    set_organisation_archived(archived, True)
+    set_archived(archived, True)
     db.session.commit()
     login_en(create_user())
     html = page(client.get("/profiles/new?side=giver"))
@@ -227,7 +227,7 @@ def test_invalid_giver_forms(client, create_user, create_organisation, login_en,
 
 def test_archived_organisation_cannot_be_chosen(client, create_user, create_organisation, login_en):
     org = create_organisation()
-    set_organisation_archived(org, True)
+    set_archived(org, True)
     db.session.commit()
     login_en(create_user())
     response = client.post("/profiles/new", data=giver_form(org.id))
@@ -344,7 +344,7 @@ def test_edit_of_a_profile_whose_organisation_was_archived(client, create_user,
     owner = create_user()
     org = create_organisation(name="Nedlagt Kommune")
     profile = create_profile(owner=owner, organisation=org)
-    set_organisation_archived(org, True)
+    set_archived(org, True)
     db.session.commit()
     login_en(owner)
     html = page(client.get(f"/profiles/{profile.id}/edit"))

@@ -3,11 +3,14 @@ objects, paged listings."""
 from __future__ import annotations
 
 from flask import abort
+from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import fields
 
+from spread.auth import allow, requires
 from spread.extensions import db
 from spread.schemas.base import BaseSchema
+from spread.services import archiving
 
 
 def get_or_404(model, object_id: int):
@@ -67,3 +70,26 @@ def page_schema(item_schema: type[BaseSchema], name: str) -> type[BaseSchema]:
             "pages": fields.Integer(),
         },
     )
+
+
+def archive_routes(blp: ApiBlueprint, model, schema, can_edit, id_name: str, noun: str) -> None:
+    """Add ``/<id_name>/archive`` and ``/<id_name>/restore`` to ``blp`` for rows of ``model``:
+    callers for whom ``can_edit(user, row)`` holds hide or restore a row; answers ``schema``."""
+
+    def change(object_id: int, archived: bool):
+        row = get_or_404(model, object_id)
+        allow(can_edit(current_user, row))
+        archiving.set_archived(row, archived)
+        db.session.commit()
+        return row
+
+    for action, archived in (("archive", True), ("restore", False)):
+        def view(archived: bool = archived, **ids: int):
+            return change(ids[id_name], archived)
+
+        view.__name__ = action
+        view.__doc__ = (f"Archive the {noun}: it is kept, but no longer listed or offered."
+                        if archived else f"Restore an archived {noun}.")
+        decorated = blp.errors(401, 403, 404, describe={403: f"Not yours to {action}"})(
+            blp.response(200, schema)(requires()(view)))
+        blp.route(f"/<int:{id_name}>/{action}", methods=["POST"])(decorated)

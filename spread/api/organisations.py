@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from spread.api.common import (
     ApiBlueprint,
+    archive_routes,
     get_or_404,
     page_schema,
 )
@@ -74,27 +75,4 @@ class OrganisationItem(MethodView):
         return organisation
 
 
-@blp.route("/<int:organisation_id>/archive", methods=["POST"])
-@requires()
-@blp.response(200, OrganisationSchema)
-@blp.errors(401, 403, 404, describe={403: "Not yours to archive"})
-def archive(organisation_id: int):
-    """Archive an organisation: it is kept, but no longer offered for new profiles."""
-    return _set_archived(organisation_id, True)
-
-
-@blp.route("/<int:organisation_id>/restore", methods=["POST"])
-@requires()
-@blp.response(200, OrganisationSchema)
-@blp.errors(401, 403, 404, describe={403: "Not yours to restore"})
-def restore(organisation_id: int):
-    """Restore an archived organisation."""
-    return _set_archived(organisation_id, False)
-
-
-def _set_archived(organisation_id: int, archived: bool) -> Organisation:
-    organisation = get_or_404(Organisation, organisation_id)
-    allow(can_edit_organisation(current_user, organisation))
-    service.set_organisation_archived(organisation, archived)
-    db.session.commit()
-    return organisation
+archive_routes(blp, Organisation, OrganisationSchema, can_edit_organisation, "organisation_id", "organisation")

@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from spread.api.common import (
     ApiBlueprint,
+    archive_routes,
     get_or_404,
     page_schema,
 )
@@ -85,27 +86,4 @@ def suggestions(args: dict, profile_id: int):
     return suggestions_for(profile, k=args["k"], version=version, partners=partners)
 
 
-@blp.route("/<int:profile_id>/archive", methods=["POST"])
-@requires()
-@blp.response(200, ProfileSchema)
-@blp.errors(401, 403, 404, describe={403: "Not yours to archive"})
-def archive(profile_id: int):
-    """Archive a profile: it is kept but no longer listed or suggested."""
-    return _set_archived(profile_id, True)
-
-
-@blp.route("/<int:profile_id>/restore", methods=["POST"])
-@requires()
-@blp.response(200, ProfileSchema)
-@blp.errors(401, 403, 404, describe={403: "Not yours to restore"})
-def restore(profile_id: int):
-    """Restore an archived profile."""
-    return _set_archived(profile_id, False)
-
-
-def _set_archived(profile_id: int, archived: bool) -> Profile:
-    profile = get_or_404(Profile, profile_id)
-    allow(can_edit_profile(current_user, profile))
-    service.set_profile_archived(profile, archived)
-    db.session.commit()
-    return profile
+archive_routes(blp, Profile, ProfileSchema, can_edit_profile, "profile_id", "profile")

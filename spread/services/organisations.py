@@ -9,7 +9,6 @@ from sqlalchemy import Select, func, select
 from spread.extensions import db
 from spread.schemas.messages import N_
 from spread.models import Organisation, User
-from spread.models.base import utcnow
 from spread.services.listing import contains
 
 logger = logging.getLogger(__name__)
@@ -41,13 +40,6 @@ def update_organisation(organisation: Organisation, data: dict) -> Organisation:
         _check_unique_name(data["name"], exclude_id=organisation.id)
     for key, value in data.items():
         setattr(organisation, key, value)
-    db.session.flush()
-    return organisation
-
-
-def set_organisation_archived(organisation: Organisation, archived: bool) -> Organisation:
-    """Archive (hide) or restore an organisation; its data is kept."""
-    organisation.archived_at = utcnow() if archived else None
     db.session.flush()
     return organisation
 

@@ -9,7 +9,6 @@ from sqlalchemy import Select, or_, select
 from spread.extensions import db
 from spread.schemas.messages import N_
 from spread.models import Organisation, Profile, ProfileSector, ProfileTargetGroup, User
-from spread.models.base import utcnow
 from spread.models.matching_state import bump_profiles_version
 from spread.schemas.profiles import profile_consistency_errors
 from spread.services.listing import contains
@@ -65,14 +64,6 @@ def update_profile(profile: Profile, data: dict) -> Profile:
     if profile.side == "giver" and "capacity" in data and not data["capacity"]:
         data = {**data, "capacity": 1}  # a giver hosts at least one taker, as on creation
     _apply(profile, data)
-    db.session.flush()
-    bump_profiles_version()
-    return profile
-
-
-def set_profile_archived(profile: Profile, archived: bool) -> Profile:
-    """Archive (withdraw) or restore a profile; its data is kept."""
-    profile.archived_at = utcnow() if archived else None
     db.session.flush()
     bump_profiles_version()
     return profile

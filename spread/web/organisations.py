@@ -1,20 +1,19 @@
 """Pages: organisations."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from marshmallow import ValidationError
 
 from spread.auth import allow, can_edit_organisation, requires
 from spread.extensions import db
 from spread.models import Organisation
-from spread.schemas.messages import translate_errors
 from spread.schemas.organisations import OrganisationQuerySchema, OrganisationSchema
 from spread.services import organisations as service
 from spread.services.listing import paginate
 from spread.web import bp
-from spread.web.forms import load_form
+from spread.web.archiving import archive_or_restore
+from spread.web.forms import flash_redirect, load_form, submit
 
 
 def _organisation_or_404(organisation_id: int) -> Organisation:
@@ -25,7 +24,7 @@ def _organisation_or_404(organisation_id: int) -> Organisation:
 @requires()
 def organisations():
     """List and search organisations."""
-    args, errors = load_form(OrganisationQuerySchema(), request.args)
+    args, _errors = load_form(OrganisationQuerySchema(), request.args)
     if args is None:
         abort(400)
     page = paginate(service.organisation_query(args["q"], args["include_archived"]),
@@ -59,25 +58,23 @@ def edit_organisation(organisation_id: int):
 
 
 def _edit_organisation(org: Organisation | None):
-    errors: dict = {}
-    if request.method == "POST":
-        data, errors = load_form(OrganisationSchema(), request.form)
-        if data is not None:
-            try:
-                if org is None:
-                    org = service.create_organisation(data, current_user)
-                else:
-                    service.update_organisation(org, data)
-            except ValidationError as error:
-                db.session.rollback()
-                errors = translate_errors(error.messages)
-            else:
-                db.session.commit()
-                flash(_("The organisation was saved."), "success")
-                return redirect(url_for("web.organisation", organisation_id=org.id))
-    form = request.form if request.method == "POST" else _organisation_form(org)
-    status = 422 if errors else 200
-    return render_template("organisations/form.html", org=org, form=form, errors=errors), status
+    """The organisation form; on POST save it and show it, or the form with the errors."""
+    def show(errors: dict, status: int):
+        form = request.form if request.method == "POST" else _organisation_form(org)
+        return render_template("organisations/form.html", org=org, form=form,
+                               errors=errors), status
+
+    if request.method != "POST":
+        return show({}, 200)
+
+    def save(data: dict) -> Organisation:
+        if org is None:
+            return service.create_organisation(data, current_user)
+        service.update_organisation(org, data)
+        return org
+
+    return submit(OrganisationSchema(), save, show=show, done=lambda saved: flash_redirect(
+        _("The organisation was saved."), url_for("web.organisation", organisation_id=saved.id)))
 
 
 def _organisation_form(org: Organisation | None) -> dict:
@@ -92,10 +89,7 @@ def _organisation_form(org: Organisation | None) -> dict:
 def archive_organisation(organisation_id: int):
     """Archive or restore an organisation (``restore=1`` restores)."""
     org = _organisation_or_404(organisation_id)
-    allow(can_edit_organisation(current_user, org))
-    restore = request.form.get("restore") == "1"
-    service.set_organisation_archived(org, not restore)
-    db.session.commit()
-    flash(_("The organisation was restored.") if restore else _("The organisation was archived."),
-          "success")
-    return redirect(url_for("web.organisation", organisation_id=org.id))
+    return archive_or_restore(
+        org, can_edit_organisation,
+        {True: _("The organisation was archived."), False: _("The organisation was restored.")},
+        url_for("web.organisation", organisation_id=org.id))

@@ -1,23 +1,22 @@
 """Pages: browsing, showing and editing giver and taker profiles."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict
 
 from spread.auth import allow, can_edit_profile, requires
 from spread.extensions import db
 from spread.models import Profile
-from spread.schemas.messages import translate_errors
 from spread.schemas.profiles import ProfileQuerySchema, ProfileSchema, ProfileUpdateSchema
 from spread.services import profiles as service
 from spread.services.listing import paginate
 from spread.services.organisations import active_organisations
 from spread.services.suggestions import suggestions_for
 from spread.web import bp
-from spread.web.forms import load_form
+from spread.web.archiving import archive_or_restore
+from spread.web.forms import flash_redirect, load_form, submit
 
 PROFILE_FORM_FIELDS = (
     "organisation_id", "language", "title", "description", "problem", "outcomes", "hopes",
@@ -69,32 +68,25 @@ def edit_profile(profile_id: int):
 
 
 def _edit_profile(existing: Profile | None, side: str):
-    errors: dict = {}
-    if request.method == "POST":
-        schema = ProfileSchema() if existing is None else ProfileUpdateSchema(partial=False)
-        data, errors = load_form(schema, request.form)
-        if data is not None:
-            try:
-                if existing is None:
-                    existing = service.create_profile(data, current_user)
-                else:
-                    service.update_profile(existing, data)
-            except ValidationError as error:
-                db.session.rollback()
-                errors = translate_errors(error.messages)
-            else:
-                db.session.commit()
-                flash(_("The profile was saved."), "success")
-                return redirect(url_for("web.profile", profile_id=existing.id))
-    form = request.form if request.method == "POST" else _profile_form(existing)
-    return render_template(
-        "profiles/form.html",
-        profile=existing,
-        side=side,
-        form=form,
-        errors=errors,
-        organisations=_organisation_choices(existing),
-    ), (422 if errors else 200)
+    """The profile form; on POST save it and show the profile, or the form with the errors."""
+    def show(errors: dict, status: int):
+        form = request.form if request.method == "POST" else _profile_form(existing)
+        return render_template("profiles/form.html", profile=existing, side=side, form=form,
+                               errors=errors,
+                               organisations=_organisation_choices(existing)), status
+
+    if request.method != "POST":
+        return show({}, 200)
+
+    def save(data: dict) -> Profile:
+        if existing is None:
+            return service.create_profile(data, current_user)
+        service.update_profile(existing, data)
+        return existing
+
+    schema = ProfileSchema() if existing is None else ProfileUpdateSchema(partial=False)
+    return submit(schema, save, show=show, done=lambda saved: flash_redirect(
+        _("The profile was saved."), url_for("web.profile", profile_id=saved.id)))
 
 
 def _organisation_choices(profile: Profile | None) -> list:
@@ -124,9 +116,7 @@ def _profile_form(profile: Profile | None):
 def archive_profile(profile_id: int):
     """Archive or restore a profile (``restore=1`` restores)."""
     existing = _profile_or_404(profile_id)
-    allow(can_edit_profile(current_user, existing))
-    restore = request.form.get("restore") == "1"
-    service.set_profile_archived(existing, not restore)
-    db.session.commit()
-    flash(_("The profile was restored.") if restore else _("The profile was archived."), "success")
-    return redirect(url_for("web.profile", profile_id=existing.id))
+    return archive_or_restore(
+        existing, can_edit_profile,
+        {True: _("The profile was archived."), False: _("The profile was restored.")},
+        url_for("web.profile", profile_id=existing.id))
