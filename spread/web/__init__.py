@@ -13,6 +13,7 @@ def register_web(app: Flask) -> None:
         dialogues,
         organisations,
         pages,
+        phase_guide,
         privacy,
         profiles,
         round_reports,

@@ -12,19 +12,15 @@ close a pairing for re-pairing; admins publish new versions of the phase guide.
 """
 from __future__ import annotations
 
-import json
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import ValidationError
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import MultiDict
 
 from spread import labels
-from spread.auth import allow, is_admin, requires
+from spread.auth import allow, requires
 from spread.extensions import db
 from spread.models import Dialogue, LogEntry, NextAction
 from spread.models.dialogue import PHASE_COUNT
@@ -33,14 +29,13 @@ from spread.schemas.dialogues import (
     EntryUpdateSchema,
     EvaluationInputSchema,
     FollowUpInputSchema,
-    GuideInputSchema,
     NextActionUpdateSchema,
     ReasonSchema,
     TickInputSchema,
     WorkAheadSchema,
 )
 from spread.schemas.messages import N_, translate_errors
-from spread.services import dialogues, phase_guides
+from spread.services import dialogues
 from spread.web import bp
 from spread.web.forms import (
     REFUSALS,
@@ -398,72 +393,3 @@ def dialogue_follow_up(dialogue_id: int):
     return _act(dialogue, "follow-up",
                 lambda: dialogues.follow_up(dialogue, side, current_user, data),
                 _("Thank you: your follow-up report was saved."), "follow-up")
-
-
-# ---------------------------------------------------------------- the phase guide (admins)
-
-def _guide_json(phases: list) -> str:
-    return json.dumps(phases, ensure_ascii=False, indent=2)
-
-
-def _path_messages(messages, path: tuple = ()) -> list[str]:
-    """Nested schema messages as readable lines: 'phases › 2 › title › en: message'."""
-    if isinstance(messages, dict):
-        lines: list[str] = []
-        for key, value in messages.items():
-            part = str(int(key) + 1) if str(key).isdigit() and path else str(key)
-            lines.extend(_path_messages(value, path + (part,)))
-        return lines
-    if isinstance(messages, list) and all(isinstance(m, str) for m in messages):
-        where = " › ".join(path)
-        return [f"{where}: {translate_errors(m)}" if where else translate_errors(m)
-                for m in messages]
-    if isinstance(messages, list):
-        return [line for m in messages for line in _path_messages(m, path)]
-    return [f"{' › '.join(path)}: {translate_errors(str(messages))}"]
-
-
-@bp.route("/admin/phase-guide", methods=["GET", "POST"])
-@requires(is_admin)
-def phase_guide():
-    """Show the phase guide and its versions; admins publish a new version by editing JSON."""
-    errors: dict = {}
-    status = 200
-    if request.method == "POST":
-        note = request.form.get("note", "").strip() or None
-        try:
-            parsed = json.loads(request.form.get("phases", ""))
-        except ValueError as error:
-            errors = {"phases": [_("This is not valid JSON: %(error)s", error=str(error))]}
-        else:
-            if isinstance(parsed, dict) and "phases" in parsed:
-                parsed = parsed["phases"]
-            try:
-                data = GuideInputSchema().load({"phases": parsed, "note": note})
-                guide = phase_guides.publish_guide(data["phases"], current_user, data["note"])
-            except (IntegrityError, StaleDataError):
-                # Another admin published the same version number at the same moment.
-                db.session.rollback()
-                errors = {"_form": [_("This was changed by someone else. Reload and try "
-                                      "again.")]}
-            except ValidationError as error:
-                db.session.rollback()
-                messages = error.messages if isinstance(error.messages, dict) else {
-                    "_schema": error.messages}
-                errors = {"phases": _path_messages(messages.pop("phases", {}), ("phases",)),
-                          **{k: _path_messages(v) for k, v in messages.items()}}
-                errors = {k: v for k, v in errors.items() if v}
-            else:
-                db.session.commit()
-                flash(_("Version %(version)s of the phase guide is published.",
-                        version=guide.version), "success")
-                return redirect(url_for("web.phase_guide"))
-        status = 409 if "_form" in errors else 422
-    versions = phase_guides.guide_versions()
-    db.session.commit()
-    current = versions[0]
-    form = request.form if request.method == "POST" else MultiDict(
-        {"phases": _guide_json(current.phases), "note": ""})
-    return render_template("dialogues/phase_guide.html", current=current, versions=versions,
-                           form=form, errors=errors, t=localised,
-                           cocreation_labels=labels.COCREATION_MODES), status

@@ -90,14 +90,15 @@ def errors_of(error: Exception) -> tuple[dict, int]:
 
 
 def commit_or_show(action: Callable[[], Any], done: Callable[[Any], Any],
-                   show: Callable[[dict, int], Any]):
+                   show: Callable[[dict, int], Any],
+                   explain: Callable[[Exception], tuple[dict, int]] = errors_of):
     """Run ``action()`` and commit, then answer ``done(result)``; or roll back and answer
-    ``show(errors, status)`` when the service refuses."""
+    ``show(*explain(error))`` when the service refuses."""
     try:
         result = action()
     except REFUSALS as error:
         db.session.rollback()
-        return show(*errors_of(error))
+        return show(*explain(error))
     db.session.commit()
     return done(result)
 
