@@ -5,7 +5,6 @@ dialogue; only participants write, each for their own side; coordinators close a
 """
 from __future__ import annotations
 
-from flask import abort
 from flask.views import MethodView
 from flask_login import current_user
 
@@ -16,7 +15,7 @@ from spread.api.common import (
 from spread.auth import allow, is_admin, requires
 from spread.extensions import db
 from spread.models import Dialogue, LogEntry, NextAction
-from spread.models.dialogue import PHASE_COUNT
+from spread.read_models.dialogue_access import own_side, phase_number, readable_dialogue
 from spread.schemas.dialogues import (
     DialogueSummarySchema,
     EntryInputSchema,
@@ -42,27 +41,6 @@ from spread.services import dialogues, phase_guides
 blp = ApiBlueprint("dialogues", __name__, url_prefix="/api/v1",
                 description="The six-phase spreading dialogue of each pairing")
 NOT_NOW = "Not allowed now (locked, not open yet, done already) or invalid input"
-
-
-def readable_dialogue(dialogue_id: int) -> Dialogue:
-    """A dialogue the caller may read: 401 anonymous, 403 others, 404 unknown."""
-    dialogue = get_or_404(Dialogue, dialogue_id)
-    allow(dialogues.can_read(dialogue, current_user))
-    return dialogue
-
-
-def own_side(dialogue_id: int) -> tuple[Dialogue, str]:
-    """A dialogue the caller takes part in, and the caller's side (403 for everyone else)."""
-    dialogue = readable_dialogue(dialogue_id)
-    side = dialogues.side_of(dialogue, current_user)
-    allow(side is not None)
-    return dialogue, side
-
-
-def _phase(number: int) -> int:
-    if not 1 <= number <= PHASE_COUNT:
-        abort(404)
-    return number
 
 
 def _workspace(dialogue: Dialogue) -> dict:
@@ -128,7 +106,7 @@ def update_next_action(data: dict, action_id: int):
 def tick(data: dict, dialogue_id: int, phase: int):
     """Tick (``done``: true) or untick one of your side's recommended actions of a phase."""
     dialogue, side = own_side(dialogue_id)
-    dialogues.tick(dialogue, side, _phase(phase), data["action"], data["done"], current_user)
+    dialogues.tick(dialogue, side, phase_number(phase), data["action"], data["done"], current_user)
     db.session.commit()
     return _workspace(dialogue)
 
@@ -140,7 +118,7 @@ def tick(data: dict, dialogue_id: int, phase: int):
 def mark_done(dialogue_id: int, phase: int):
     """Mark a phase done for your side; it is complete when both sides have."""
     dialogue, side = own_side(dialogue_id)
-    dialogues.mark_done(dialogue, side, _phase(phase), current_user)
+    dialogues.mark_done(dialogue, side, phase_number(phase), current_user)
     db.session.commit()
     return _workspace(dialogue)
 

@@ -9,7 +9,6 @@ from sqlalchemy import select
 
 from spread.api.common import (
     ApiBlueprint,
-    ApiErrorSchema,
     get_or_404,
 )
 from spread.auth import allow, can_edit_profile, is_coordinator, requires
@@ -38,7 +37,6 @@ from spread.schemas.rounds import (
 from spread.services import enrolments, pairing_runs, pairs, publishing, review, rounds
 
 blp = ApiBlueprint("rounds", __name__, url_prefix="/api/v1", description="Internship rounds")
-CONFLICT = {"schema": ApiErrorSchema, "description": "Changed by someone else, or no room left"}
 
 
 def visible_round(round_id: int) -> Round:

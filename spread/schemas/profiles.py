@@ -99,7 +99,3 @@ class ProfileQuerySchema(PageSchema):
     mine = fields.Boolean(load_default=False)
     include_archived = fields.Boolean(load_default=False)
     q = fields.String(load_default=None, validate=validate.Length(max=200))
-
-
-profile_schema = ProfileSchema()
-profile_update_schema = ProfileUpdateSchema()

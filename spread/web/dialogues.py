@@ -24,6 +24,7 @@ from spread.auth import allow, requires
 from spread.extensions import db
 from spread.models import Dialogue, LogEntry, NextAction
 from spread.models.dialogue import PHASE_COUNT
+from spread.read_models.dialogue_access import own_side, phase_number, readable_dialogue
 from spread.schemas.dialogues import (
     EntryInputSchema,
     EntryUpdateSchema,
@@ -93,27 +94,6 @@ def localised(text: dict | str | None) -> str:
     return text.get(str(get_locale())) or text.get("en") or next(iter(text.values()), "")
 
 
-def _readable(dialogue_id: int) -> Dialogue:
-    """A dialogue the user may see: participants, coordinators and admins (403 others)."""
-    dialogue = db.session.get(Dialogue, dialogue_id) or abort(404)
-    allow(dialogues.can_read(dialogue, current_user))
-    return dialogue
-
-
-def _own_side(dialogue_id: int) -> tuple[Dialogue, str]:
-    """A dialogue the user takes part in, and the user's side (403 for everyone else)."""
-    dialogue = _readable(dialogue_id)
-    side = dialogues.side_of(dialogue, current_user)
-    allow(side is not None)
-    return dialogue, side
-
-
-def _phase(number: int) -> int:
-    if not 1 <= number <= PHASE_COUNT:
-        abort(404)
-    return number
-
-
 def _workspace_url(dialogue: Dialogue, anchor: str | None = None) -> str:
     return url_for("web.dialogue", dialogue_id=dialogue.id, _anchor=anchor)
 
@@ -164,7 +144,7 @@ def _invalid(dialogue: Dialogue, form_name: str, errors: dict):
 @requires()
 def dialogue(dialogue_id: int):
     """A pairing's workspace: both sides, the six phases, the log, evaluation and follow-up."""
-    return _render_workspace(_readable(dialogue_id))
+    return _render_workspace(readable_dialogue(dialogue_id))
 
 
 def _lines(text: str | None) -> list[str]:
@@ -215,7 +195,7 @@ def _entry_errors(messages: dict, rows: list[int]) -> dict:
 @requires()
 def dialogue_add_entry(dialogue_id: int):
     """Log what the user's side did at an open phase: note, decisions, links, next actions."""
-    dialogue, side = _own_side(dialogue_id)
+    dialogue, side = own_side(dialogue_id)
     data, rows = _entry_input(request.form)
     try:
         data = EntryInputSchema().load(data)
@@ -244,7 +224,7 @@ def _entry_form(entry: LogEntry) -> MultiDict:
 def dialogue_edit_entry(entry_id: int):
     """Edit an entry of the user's own; the earlier text is kept and shown."""
     entry = db.session.get(LogEntry, entry_id) or abort(404)
-    dialogue, _side = _own_side(entry.dialogue_id)
+    dialogue, _side = own_side(entry.dialogue_id)
     allow(entry.author_id == current_user.id)
     errors: dict = {}
     status = 200
@@ -275,7 +255,7 @@ def dialogue_edit_entry(entry_id: int):
 def dialogue_next_action(action_id: int):
     """Mark a next action done, or not done again (either side of the pairing)."""
     action = db.session.get(NextAction, action_id) or abort(404)
-    dialogue, _side = _own_side(action.entry.dialogue_id)
+    dialogue, _side = own_side(action.entry.dialogue_id)
     data, errors = load_form(NextActionUpdateSchema(), request.form)
     if data is None:
         return _invalid(dialogue, "next-action", errors)
@@ -290,8 +270,8 @@ def dialogue_next_action(action_id: int):
 @requires()
 def dialogue_tick(dialogue_id: int, phase: int):
     """Save the user's side's checklist of a phase: tick or untick its recommended actions."""
-    dialogue, side = _own_side(dialogue_id)
-    phase = _phase(phase)
+    dialogue, side = own_side(dialogue_id)
+    phase = phase_number(phase)
     chosen = set(request.form.getlist("done"))
     count = len(dialogues.phase_definition(dialogue, phase)[f"{side}_actions"])
     schema = TickInputSchema()
@@ -321,8 +301,8 @@ def dialogue_tick(dialogue_id: int, phase: int):
 @requires()
 def dialogue_mark_done(dialogue_id: int, phase: int):
     """Mark a phase done for the user's side; it is complete when both sides have."""
-    dialogue, side = _own_side(dialogue_id)
-    phase = _phase(phase)
+    dialogue, side = own_side(dialogue_id)
+    phase = phase_number(phase)
     return _act(dialogue, f"done-{phase}",
                 lambda: dialogues.mark_done(dialogue, side, phase, current_user),
                 _("Phase %(phase)s is marked done for your side.", phase=phase), f"phase-{phase}")
@@ -332,7 +312,7 @@ def dialogue_mark_done(dialogue_id: int, phase: int):
 @requires()
 def dialogue_work_ahead(dialogue_id: int):
     """Open every phase at once, or go back to one phase at a time."""
-    dialogue, _side = _own_side(dialogue_id)
+    dialogue, _side = own_side(dialogue_id)
     data, errors = load_form(WorkAheadSchema(), request.form)
     if data is None:
         return _invalid(dialogue, "work-ahead", errors)
@@ -346,7 +326,7 @@ def dialogue_work_ahead(dialogue_id: int):
 @requires()
 def dialogue_poor_fit(dialogue_id: int):
     """Flag the pairing as a poor fit (after phase 2); the coordinators are emailed."""
-    dialogue, side = _own_side(dialogue_id)
+    dialogue, side = own_side(dialogue_id)
     data, errors = load_form(ReasonSchema(), request.form)
     if data is None:
         return _invalid(dialogue, "poor-fit", errors)
@@ -359,7 +339,7 @@ def dialogue_poor_fit(dialogue_id: int):
 @requires()
 def dialogue_close(dialogue_id: int):
     """Close a pairing that does not work (coordinators): the pair is closed, places freed."""
-    dialogue = _readable(dialogue_id)
+    dialogue = readable_dialogue(dialogue_id)
     allow(current_user.is_coordinator)
     data, errors = load_form(ReasonSchema(), request.form)
     if data is None:
@@ -373,7 +353,7 @@ def dialogue_close(dialogue_id: int):
 @requires()
 def dialogue_evaluate(dialogue_id: int):
     """Rate the internship for the user's side, once."""
-    dialogue, side = _own_side(dialogue_id)
+    dialogue, side = own_side(dialogue_id)
     data, errors = load_form(EvaluationInputSchema(), request.form)
     if data is None:
         return _invalid(dialogue, "evaluation", errors)
@@ -386,7 +366,7 @@ def dialogue_evaluate(dialogue_id: int):
 @requires()
 def dialogue_follow_up(dialogue_id: int):
     """Report the follow-up for the user's side, once, on or after its date."""
-    dialogue, side = _own_side(dialogue_id)
+    dialogue, side = own_side(dialogue_id)
     data, errors = load_form(FollowUpInputSchema(), request.form)
     if data is None:
         return _invalid(dialogue, "follow-up", errors)

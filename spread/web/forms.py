@@ -23,8 +23,6 @@ from spread.services.errors import ConflictError
 # What a service may raise when it refuses: invalid input (422) or a lost race (409).
 REFUSALS = (ValidationError, ConflictError, IntegrityError, StaleDataError)
 
-IGNORED_FORM_KEYS = {"csrf_token", "submit"}
-
 
 def form_input(schema: Schema, form: MultiDict) -> dict[str, Any]:
     """Collect the values of ``schema``'s loadable fields from a submitted form.
