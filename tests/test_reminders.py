@@ -59,15 +59,12 @@ def test_stalled_dialogues_remind_both_sides_once(runner, published):
     assert len(reminders("stalled")) == 4
 
 
-def test_stall_days_option_and_config(app, runner, published):
+def test_stall_days_option_and_config(app, runner, published, monkeypatch):
     quiet_since(published.dialogue, date(2027, 4, 1))
     assert "0 stalled" in run(runner, "--today", "2027-04-20", "--stall-days", "30")
-    app.config["DIALOGUE_STALL_DAYS"] = 40
-    try:
-        assert "0 stalled" in run(runner, "--today", "2027-05-01")
-        assert "2 stalled" in run(runner, "--today", "2027-05-11")
-    finally:
-        app.config.pop("DIALOGUE_STALL_DAYS")
+    monkeypatch.setitem(app.config, "DIALOGUE_STALL_DAYS", 40)
+    assert "0 stalled" in run(runner, "--today", "2027-05-01")
+    assert "2 stalled" in run(runner, "--today", "2027-05-11")
 
 
 def test_overdue_next_actions_remind_their_owner_once(client, runner, published):
