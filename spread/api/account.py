@@ -38,7 +38,9 @@ def register(data: dict):
 @blp.doc(security=[])  # open to anonymous callers
 @blp.arguments(TokenRequestSchema)
 @blp.response(201, TokenSchema)
-@blp.errors(401, 403, 429, describe={401: "Wrong email or password", 403: "Email address not confirmed yet", 429: "Too many failed attempts"})
+@blp.errors(401, 403, 429, describe={401: "Wrong email or password",
+                                      403: "Email address not confirmed yet",
+                                      429: "Too many failed attempts"})
 def create_token(data: dict):
     """Exchange email and password for a bearer token (shown only in this answer)."""
     user = user_service.authenticate(data["email"], data["password"])

@@ -50,8 +50,9 @@ class ApiBlueprint(Blueprint):
 
         def decorator(func):
             for code in codes:
+                description = describe.get(code, STANDARD_ERRORS[code])
                 func = self.alt_response(code, schema=ApiErrorSchema,
-                                         description=describe.get(code, STANDARD_ERRORS[code]))(func)
+                                         description=description)(func)
             return func
 
         return decorator

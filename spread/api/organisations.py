@@ -75,4 +75,5 @@ class OrganisationItem(MethodView):
         return organisation
 
 
-archive_routes(blp, Organisation, OrganisationSchema, can_edit_organisation, "organisation_id", "organisation")
+archive_routes(blp, Organisation, OrganisationSchema, can_edit_organisation, "organisation_id",
+               "organisation")
