@@ -231,16 +231,9 @@ def _started(ids: list[int]) -> set[int]:
     return started
 
 
-def round_progress(round_: Round, today: date | None = None, locale: str = "en",
-                   stall_after: int | None = None) -> RoundProgress:
-    """Collect the progress of every dialogue of ``round_`` as of ``today``."""
-    today = today or utc_today()
-    limit = stall_days() if stall_after is None else stall_after
-    dialogues = _dialogues(round_.id)
-    ids = [d.id for d in dialogues]
-    completed = _completed_phases(ids)
-    started = _started(ids)
-
+def _related(ids: list[int]) -> tuple[dict, dict, dict]:
+    """The open poor-fit flags, the evaluations by side and the takers' follow-up reports of
+    these dialogues, by dialogue id (three queries)."""
     flags_by_dialogue: dict[int, list[PoorFitFlag]] = defaultdict(list)
     for flag in db.session.scalars(
         select(PoorFitFlag)
@@ -261,6 +254,20 @@ def round_progress(round_: Round, today: date | None = None, locale: str = "en",
             select(FollowUp).where(FollowUp.dialogue_id.in_(ids), FollowUp.side == "taker")
         )
     }
+    return flags_by_dialogue, evaluations, taker_reports
+
+
+def round_progress(round_: Round, today: date | None = None, locale: str = "en",
+                   stall_after: int | None = None) -> RoundProgress:
+    """Collect the progress of every dialogue of ``round_`` as of ``today``."""
+    today = today or utc_today()
+    limit = stall_days() if stall_after is None else stall_after
+    dialogues = _dialogues(round_.id)
+    ids = [d.id for d in dialogues]
+    completed = _completed_phases(ids)
+    started = _started(ids)
+
+    flags_by_dialogue, evaluations, taker_reports = _related(ids)
 
     rows: list[DialogueRow] = []
     for dialogue in dialogues:
