@@ -15,6 +15,7 @@ from spread.api.common import (
 from spread.auth import allow, is_admin, requires
 from spread.extensions import db
 from spread.models import Dialogue, LogEntry, NextAction
+from spread.read_models import dialogue_workspace
 from spread.read_models.dialogue_access import own_side, phase_number, readable_dialogue
 from spread.schemas.dialogues import (
     DialogueSummarySchema,
@@ -44,7 +45,7 @@ NOT_NOW = "Not allowed now (locked, not open yet, done already) or invalid input
 
 
 def _workspace(dialogue: Dialogue) -> dict:
-    return dialogues.workspace(dialogue, current_user)
+    return dialogue_workspace.workspace(dialogue, current_user)
 
 
 @blp.route("/dialogues/<int:dialogue_id>", methods=["GET"])
@@ -66,7 +67,7 @@ def create_entry(data: dict, dialogue_id: int):
     dialogue, side = own_side(dialogue_id)
     entry = dialogues.create_entry(dialogue, side, current_user, data)
     db.session.commit()
-    return dialogues.entry_view(entry)
+    return dialogue_workspace.entry_view(entry)
 
 
 @blp.route("/entries/<int:entry_id>", methods=["PATCH"])
@@ -81,7 +82,7 @@ def update_entry(data: dict, entry_id: int):
     allow(entry.author_id == current_user.id)
     dialogues.update_entry(entry, current_user, data)
     db.session.commit()
-    return dialogues.entry_view(entry)
+    return dialogue_workspace.entry_view(entry)
 
 
 @blp.route("/next-actions/<int:action_id>", methods=["PATCH"])
@@ -95,7 +96,7 @@ def update_next_action(data: dict, action_id: int):
     own_side(action.entry.dialogue_id)
     dialogues.set_next_action_done(action, data["done"])
     db.session.commit()
-    return dialogues.ActionView(action, dialogues.today())
+    return dialogue_workspace.ActionView(action, dialogues.today())
 
 
 @blp.route("/dialogues/<int:dialogue_id>/phases/<int:phase>/ticks", methods=["POST"])
@@ -199,7 +200,7 @@ def follow_up(data: dict, dialogue_id: int):
 @blp.errors(401)
 def my_dialogues():
     """The dialogues of your pairings, newest first."""
-    return [dialogues.summary(d, current_user)
+    return [dialogue_workspace.summary(d, current_user)
             for d in dialogues.dialogues_of_user(current_user)]
 
 

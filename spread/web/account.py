@@ -10,6 +10,7 @@ from marshmallow import ValidationError
 
 from spread.auth import requires
 from spread.extensions import db
+from spread.read_models import dialogue_workspace
 from spread.schemas.messages import translate_errors
 from spread.schemas.users import (
     LoginSchema,
@@ -153,7 +154,7 @@ def my_account():
     pairings = [{"pair": pair, "own": pair.taker if pair.taker_id in own else pair.giver,
                  "partner": pair.giver if pair.taker_id in own else pair.taker}
                 for pair in pairs_of_user(current_user)]
-    my_dialogues = [dialogue_service.summary(d, current_user)
+    my_dialogues = [dialogue_workspace.summary(d, current_user)
                     for d in dialogue_service.dialogues_of_user(current_user)]
     dialogue_of_pair = {d.pair_id: d.id for d in dialogue_service.dialogues_of_user(current_user)}
     return render_template("account/me.html", profiles=profiles, pairings=pairings,

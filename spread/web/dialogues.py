@@ -24,6 +24,7 @@ from spread.auth import allow, requires
 from spread.extensions import db
 from spread.models import Dialogue, LogEntry, NextAction
 from spread.models.dialogue import PHASE_COUNT
+from spread.read_models import dialogue_workspace
 from spread.read_models.dialogue_access import own_side, phase_number, readable_dialogue
 from spread.schemas.dialogues import (
     EntryInputSchema,
@@ -103,7 +104,7 @@ def _render_workspace(dialogue: Dialogue, failed: str | None = None, errors: dic
     """The workspace; ``failed`` names the form whose ``errors`` and input are shown again."""
     db.session.expire_all()
     dialogue = db.session.get(Dialogue, dialogue.id)
-    view = dialogues.workspace(dialogue, current_user)
+    view = dialogue_workspace.workspace(dialogue, current_user)
     viewer_side = view["viewer_side"]
     open_phases = [p["number"] for p in view["phases"] if p["state"] != "locked"]
     entry_form = form if failed == "entry" and form is not None else MultiDict(
@@ -245,7 +246,7 @@ def dialogue_edit_entry(entry_id: int):
         db.session.refresh(entry)
     form = request.form if request.method == "POST" else _entry_form(entry)
     return render_template("dialogues/edit_entry.html", dialogue=dialogue, entry=entry,
-                           view=dialogues.entry_view(entry), form=form, errors=errors,
+                           view=dialogue_workspace.entry_view(entry), form=form, errors=errors,
                            phase=dialogues.phase_definition(dialogue, entry.phase),
                            t=localised), status
 
@@ -286,7 +287,7 @@ def dialogue_tick(dialogue_id: int, phase: int):
     except ValidationError as error:
         return _invalid(dialogue, f"ticks-{phase}", errors_of(error)[0])
     current = {(a["index"], a["done"]) for a in
-               dialogues.workspace(dialogue, current_user)["phases"][phase - 1][f"{side}_actions"]}
+               dialogue_workspace.workspace(dialogue, current_user)["phases"][phase - 1][f"{side}_actions"]}
 
     def action():
         for tick in ticks:
