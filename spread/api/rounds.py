@@ -5,7 +5,6 @@ from flask import current_app
 from flask.views import MethodView
 from flask_login import current_user
 from marshmallow import ValidationError
-from sqlalchemy import select
 
 from spread.api.common import (
     ApiBlueprint,
@@ -15,6 +14,7 @@ from spread.auth import allow, can_edit_profile, is_coordinator, requires
 from spread.extensions import db
 from spread.models import Interest, Pair, PairingRun, Profile, Round, RoundState
 from spread.read_models.lookups import profile_or_invalid
+from spread.read_models.rounds import interests_seen_by
 from spread.schemas.rounds import (
     AuditEventSchema,
     BanSchema,
@@ -184,12 +184,9 @@ class Interests(MethodView):
     def get(self, round_id: int):
         """Coordinators see all interest; participants the interest involving their profiles."""
         round_ = visible_round(round_id)
-        query = select(Interest).where(Interest.round_id == round_.id).order_by(Interest.id)
-        if not current_user.is_coordinator:
-            own = select(Profile.id).where(Profile.owner_id == current_user.id)
-            query = query.where(Interest.from_profile_id.in_(own) | Interest.to_profile_id.in_(own))
         all_interests = enrolments.interest_pairs(round_.id)
-        return [_interest_view(i, all_interests) for i in db.session.scalars(query)]
+        return [_interest_view(i, all_interests)
+                for i in interests_seen_by(round_.id, current_user)]
 
     @requires()
     @blp.arguments(InterestInputSchema)

@@ -150,3 +150,15 @@ def outbox_page(page: int, per_page: int):
     query = select(OutboxMessage).order_by(OutboxMessage.sent_at.desc(),
                                            OutboxMessage.id.desc())
     return paginate(query, page, per_page)
+
+
+def interests_seen_by(round_id: int, user: User) -> list[Interest]:
+    """A round's stated interest: all of it for coordinators, for participants the interest
+    from or to their own profiles; both profiles loaded with it."""
+    query = (select(Interest).where(Interest.round_id == round_id).order_by(Interest.id)
+             .options(selectinload(Interest.from_profile).joinedload(Profile.organisation),
+                      selectinload(Interest.to_profile).joinedload(Profile.organisation)))
+    if not user.is_coordinator:
+        own = select(Profile.id).where(Profile.owner_id == user.id)
+        query = query.where(Interest.from_profile_id.in_(own) | Interest.to_profile_id.in_(own))
+    return list(db.session.scalars(query))
