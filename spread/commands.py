@@ -10,7 +10,7 @@ from spread.extensions import db
 from spread.models import PairingRun, Profile, Role, Round, User
 from spread.schemas.users import RegisterSchema
 from spread.services import demo, pairing_runs, users
-from spread.services.suggestions import suggestions_for
+from spread.matchmaking.suggestions import suggestions_for
 
 
 @click.command("create-user")

@@ -35,8 +35,11 @@ def _apply(profile: Profile, data: dict) -> None:
         setattr(profile, key, value)
 
 
-def create_profile(data: dict, owner: User) -> Profile:
-    """Create a giver or taker profile owned by ``owner`` from validated data."""
+def create_profile(data: dict, owner: User, bump: bool = True) -> Profile:
+    """Create a giver or taker profile owned by ``owner`` from validated data.
+
+    ``bump=False``: the caller creates many and calls ``bump_profiles_version`` once.
+    """
     data = dict(data)
     if data["side"] == "giver" and not data.get("capacity"):
         data["capacity"] = 1
@@ -44,7 +47,8 @@ def create_profile(data: dict, owner: User) -> Profile:
     _apply(profile, data)
     db.session.add(profile)
     db.session.flush()
-    bump_profiles_version()
+    if bump:
+        bump_profiles_version()
     logger.info("profile %s (%s) created by user %s", profile.id, profile.side, owner.id)
     return profile
 
