@@ -195,6 +195,10 @@ def execute_run(run: PairingRun, progress: Progress | None = None) -> PairingRun
     run_id = run.id  # still readable after a failed flush has expired ``run``
     round_ = db.session.get(Round, run.round_id)
     actor = db.session.get(User, run.started_by_id) if run.started_by_id else None
+    session = db.session()
+    # The progress commits must not expire the thousands of profiles loaded for the run (each
+    # would be read again, row by row, on its next use).
+    expire_on_commit, session.expire_on_commit = session.expire_on_commit, False
     try:
         step("loading", 0.05)
         candidates = load_candidates(round_.id, run.only_unpaired)
@@ -220,4 +224,6 @@ def execute_run(run: PairingRun, progress: Progress | None = None) -> PairingRun
         run.status, run.error, run.finished_at = "failed", str(error)[:2000], utcnow()
         db.session.commit()
         raise
+    finally:
+        session.expire_on_commit = expire_on_commit
     return run

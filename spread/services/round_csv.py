@@ -20,16 +20,14 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
-from marshmallow import ValidationError
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from spread.extensions import db
-from spread.models import Pair, Round, User
-from spread.models.matching_state import bump_profiles_version
-from spread.schemas.messages import translate_errors
+from spread.models import Pair, Profile, Round, User
 from spread.services.csv_writer import write_csv
-from spread.services.enrolments import enrol, interest_pairs, is_mutual
-from spread.services.profiles import create_profile
+from spread.services.enrolments import enrol_many, interest_pairs, is_mutual
+from spread.services.profiles import create_profiles
 from spread.services.round_csv_rows import (
     ACTION_CREATE,
     REQUIRED_COLUMNS,
@@ -62,6 +60,11 @@ EXPORT_COLUMNS = (
     "decision reason", "decided at",
 )
 BOM = "\ufeff"
+#: Both sides of every pair with organisation and owner, one query per side.
+EXPORT_LOADING = tuple(
+    selectinload(side).options(joinedload(Profile.organisation), joinedload(Profile.owner),
+                               lazyload(Profile.sector_links), lazyload(Profile.target_group_links))
+    for side in (Pair.taker, Pair.giver))
 BINARY_SIGNATURES = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")  # .xlsx (zip) and .xls workbooks
 
 
@@ -259,24 +262,17 @@ def import_registrations(round_: Round, raw: bytes | str, actor: User) -> Import
     if not preview.ok:
         preview.created = preview.enrolled = 0
         raise ImportRejected(preview)
-    created = enrolled = 0
-    for row in preview.rows:
-        try:
-            if row.action == ACTION_CREATE:
-                row.profile = create_profile(row.data, row.owner, bump=False)
-                row.profile_id = row.profile.id
-                created += 1
-            enrol(round_, row.profile, actor, by_coordinator=True)
-            enrolled += 1
-        except ValidationError as error:  # changed since the check (another import, say)
-            for messages in translate_errors(error.messages).values():
-                for message in messages if isinstance(messages, list) else [messages]:
-                    preview.errors.append(RowError(row.line, str(message)))
+    creating = [row for row in preview.rows if row.action == ACTION_CREATE]
+    for row, profile in zip(creating, create_profiles([(r.data, r.owner) for r in creating])):
+        row.profile, row.profile_id = profile, profile.id
+    # Checked again as they are written: another import may have enrolled one meanwhile.
+    for position, message in enrol_many(round_, [row.profile for row in preview.rows], actor,
+                                        by_coordinator=True):
+        preview.errors.append(RowError(preview.rows[position].line, _(message)))
     if preview.errors:
         preview.created = preview.enrolled = 0
         raise ImportRejected(preview)
-    if created:
-        bump_profiles_version()  # once for the whole file
+    created, enrolled = len(creating), len(preview.rows)
     preview.created, preview.enrolled = created, enrolled
     logger.info("round %s: imported %s registrations (%s new profiles) by user %s",
                 round_.id, enrolled, created, actor.id)
@@ -301,7 +297,8 @@ def _local_time(value: datetime | None) -> str:
 def export_pairs(round_: Round) -> str:
     """The round's pairs as CSV text for Excel: BOM first, ``;`` between cells, decimal commas."""
     interests = interest_pairs(round_.id)
-    pairs = db.session.scalars(select(Pair).where(Pair.round_id == round_.id).order_by(Pair.id))
+    pairs = db.session.scalars(select(Pair).where(Pair.round_id == round_.id)
+                               .options(*EXPORT_LOADING).order_by(Pair.id))
     rows = (
         [pair.id, pair.status, _decimal(pair.score),
          pair.taker.title, pair.taker.organisation.name, pair.taker.owner.email,

@@ -84,7 +84,8 @@ def _coded(value: str, table: dict[str, str]) -> str | None:
 
 def _profile_input(line: int, values: dict[str, str], side: str, title: str,
                    organisations: dict[str, Organisation], tables: dict[str, dict],
-                   errors: list[RowError]) -> tuple[dict | None, str | None]:
+                   errors: list[RowError], schema: ProfileSchema
+                   ) -> tuple[dict | None, str | None]:
     """Build ProfileSchema input from a row that creates a profile; collect its errors."""
     found = len(errors)
     name = values.get("organisation", "")
@@ -134,7 +135,7 @@ def _profile_input(line: int, values: dict[str, str], side: str, title: str,
     if len(errors) > found:
         return None, organisation.name if organisation else name
     try:
-        return ProfileSchema().load(data), organisation.name
+        return schema.load(data), organisation.name
     except ValidationError as error:
         for name_, messages in translate_errors(error.messages).items():
             for message in messages if isinstance(messages, list) else [messages]:
@@ -152,6 +153,8 @@ class Lookups:
     profiles: dict[tuple[int, str, str], list[Profile]]
     enrolled: set[int]
     tables: dict[str, dict[str, str]]
+    #: one schema for every row (building one per row costs more than loading with it)
+    schema: ProfileSchema
 
 
 def row_values(header: list[str], records: list[tuple[int, list[str]]], errors: list[RowError]
@@ -190,7 +193,7 @@ def load_lookups(round_: Round, rows: list[tuple[int, dict[str, str]]]) -> Looku
     tables = {"sector": _lookup(vocabulary.SECTORS),
               "target_group": _lookup(vocabulary.TARGET_GROUPS),
               "region": _lookup(vocabulary.REGIONS), "level": _lookup(vocabulary.LEVELS)}
-    return Lookups(organisations, users, profiles, enrolled, tables)
+    return Lookups(organisations, users, profiles, enrolled, tables, ProfileSchema())
 
 
 def check_owner(line: int, values: dict[str, str], lookups: Lookups,
@@ -242,6 +245,7 @@ def plan_row(round_: Round, row: ImportRow, values: dict[str, str], lookups: Loo
             title=matches[0].title), "title"))
     else:
         data, row.organisation = _profile_input(line, values, side, values["title"],
-                                                lookups.organisations, lookups.tables, errors)
+                                                lookups.organisations, lookups.tables, errors,
+                                                lookups.schema)
         if data is not None:
             row.action, row.data = ACTION_CREATE, data
