@@ -282,3 +282,37 @@ def test_decisions_become_training_labels(app, client, open_round):
                       (second.taker_id, second.giver_id): (0, "decision")}
     summary = trained_on(training_labels())
     assert (summary["labels"], summary["positive"], summary["negative"]) == (2, 1, 1)
+
+
+def test_learned_weights_become_a_candidate_version_with_its_held_out_effect(
+        app, runner, open_round, create_profile, create_organisation):
+    from spread.models import Pair
+    from spread.models.base import utcnow
+
+    round_id = open_round["id"]
+    coordinator = open_round["coordinator"]
+    result = runner.invoke(args=["train-model", "--as", coordinator.email])
+    assert result.exit_code != 0 and "Too few decided pairs" in result.output
+    # Approved pairs share the sector, rejected ones do not: the sector weight must be learned.
+    rows = []
+    for i in range(24):
+        good = i % 2 == 0
+        taker = create_profile("taker", organisation=create_organisation(),
+                               sectors=["elderly_care"], description=f"Opgave {i} om ældre")
+        giver = create_profile("giver", organisation=create_organisation(),
+                               sectors=["elderly_care"] if good else ["environment"],
+                               description=f"Løsning {i} om byen")
+        rows.append(Pair(round_id=round_id, taker_id=taker.id, giver_id=giver.id, score=0.5,
+                         status="approved" if good else "rejected", source="manual",
+                         decided_at=utcnow(), decided_by_id=coordinator.id))
+    db.session.add_all(rows)
+    db.session.commit()
+    result = runner.invoke(args=["train-model", "--as", coordinator.email, "--note", "test"])
+    assert result.exit_code == 0, result.output
+    candidate = db.session.scalar(select(MatchModel).order_by(MatchModel.version.desc()))
+    assert candidate.status == "candidate" and candidate.note == "test"
+    assert candidate.created_by_id == coordinator.id
+    assert candidate.trained_on["labels"] == 24 and candidate.trained_on["positive"] == 12
+    assert candidate.weights["sector_weight"] == pytest.approx(1.0)
+    assert candidate.evaluation["auc_candidate"] >= candidate.evaluation["auc_current"]
+    assert store.current_model_row().version == candidate.version - 1
