@@ -5,6 +5,7 @@ import click
 from flask import Flask
 from marshmallow import ValidationError
 from sqlalchemy import select
+from sqlalchemy.orm import lazyload
 
 from spread.extensions import db
 from spread.models import PairingRun, Profile, Role, Round, User
@@ -162,8 +163,11 @@ def _print_summary(run: PairingRun) -> None:
     unpaired = summary.get("unpaired") or {}
     if unpaired:
         click.echo(f"Unpaired ({len(unpaired)}):")
+        profiles = {p.id: p for p in db.session.scalars(  # one query, not one per profile
+            select(Profile).where(Profile.id.in_([int(i) for i in unpaired]))
+            .options(lazyload(Profile.sector_links), lazyload(Profile.target_group_links)))}
         for profile_id, code in sorted(unpaired.items(), key=lambda item: int(item[0])):
-            profile = db.session.get(Profile, int(profile_id))
+            profile = profiles.get(int(profile_id))
             title = f"{profile.side} #{profile.id} {profile.title}" if profile else profile_id
             click.echo(f"  {title}: {pairing_runs.UNPAIRED_REASONS.get(code, code)}")
     click.echo(f"Review the proposals at /rounds/{run.round_id}/pairs.")

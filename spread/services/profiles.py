@@ -56,7 +56,8 @@ def create_profile(data: dict, owner: User) -> Profile:
 
 def create_profiles(items: list[tuple[dict, User]]) -> list[Profile]:
     """Create many profiles ((validated data, owner) each): one flush, one version bump."""
-    profiles = [_new_profile(data, owner) for data, owner in items]
+    with db.session.no_autoflush:  # looking up organisations must not flush row by row
+        profiles = [_new_profile(data, owner) for data, owner in items]
     if profiles:
         db.session.flush()
         bump_profiles_version()
