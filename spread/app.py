@@ -16,7 +16,7 @@ from spread.i18n import register_i18n
 from spread.rate_limits import register_rate_limits
 from spread.routing import IdConverter
 from spread.security import register_security_headers
-from spread.services.suggestions import register_suggestions
+from spread.matchmaking.engine import register_suggestions
 
 logger = logging.getLogger(__name__)
 

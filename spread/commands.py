@@ -5,13 +5,14 @@ import click
 from flask import Flask
 from marshmallow import ValidationError
 from sqlalchemy import select
+from sqlalchemy.orm import lazyload
 
 from spread.config import STALL_DAYS
 from spread.extensions import db
 from spread.models import PairingRun, Profile, Role, Round, User
 from spread.schemas.users import RegisterSchema
 from spread.services import demo, pairing_runs, users
-from spread.services.suggestions import suggestions_for
+from spread.matchmaking.suggestions import suggestions_for
 
 
 @click.command("create-user")
@@ -163,11 +164,36 @@ def _print_summary(run: PairingRun) -> None:
     unpaired = summary.get("unpaired") or {}
     if unpaired:
         click.echo(f"Unpaired ({len(unpaired)}):")
+        profiles = {p.id: p for p in db.session.scalars(  # one query, not one per profile
+            select(Profile).where(Profile.id.in_([int(i) for i in unpaired]))
+            .options(lazyload(Profile.sector_links), lazyload(Profile.target_group_links)))}
         for profile_id, code in sorted(unpaired.items(), key=lambda item: int(item[0])):
-            profile = db.session.get(Profile, int(profile_id))
+            profile = profiles.get(int(profile_id))
             title = f"{profile.side} #{profile.id} {profile.title}" if profile else profile_id
             click.echo(f"  {title}: {pairing_runs.UNPAIRED_REASONS.get(code, code)}")
     click.echo(f"Review the proposals at /rounds/{run.round_id}/pairs.")
+
+
+@click.command("train-model")
+@click.option("--note", default=None, help="Why this version was trained.")
+@click.option("--promote", is_flag=True, help="Make the new version current at once.")
+@click.option("--as", "as_email", default=None, metavar="EMAIL",
+              help="Record as this coordinator (default: the first admin or coordinator).")
+def train_model_command(note: str | None, promote: bool, as_email: str | None) -> None:
+    """Learn criterion weights from the decided pairs; record them as a new model version."""
+    from spread.matchmaking import store
+    from spread.matchmaking.training import train_candidate
+
+    try:
+        row = train_candidate(_coordinator(as_email), note)
+    except ValidationError as error:
+        db.session.rollback()
+        raise click.ClickException(_format_errors(error.messages)) from None
+    if promote:
+        store.promote(row)
+    db.session.commit()
+    click.echo(f"Model version {row.version} ({row.status}): weights {row.weights}; "
+               f"held out: {row.evaluation}; trained on {row.trained_on}.")
 
 
 @click.command("send-reminders")
@@ -193,5 +219,6 @@ def _format_errors(messages: dict) -> str:
 def register_commands(app: Flask) -> None:
     """Add spread's commands to the ``flask`` command group."""
     for command in (create_user_command, set_role_command, seed_demo_command,
-                    suggestions_command, pair_round_command, send_reminders_command):
+                    suggestions_command, pair_round_command, train_model_command,
+                    send_reminders_command):
         app.cli.add_command(command)

@@ -221,7 +221,7 @@ def test_stated_interest_raises_exactly_the_chosen_pairs(app, people, open_round
     import numpy as np
 
     from spread.models import Interest
-    from spread.services.pairing_runs import INTEREST_BONUS, _with_interest
+    from spread.matchmaking.pairing_run import INTEREST_BONUS, with_interest
 
     takers, givers = open_round["takers"], open_round["givers"]
     db.session.add_all([
@@ -234,7 +234,7 @@ def test_stated_interest_raises_exactly_the_chosen_pairs(app, people, open_round
     ])
     db.session.commit()
     scores = np.full((3, 2), 0.3)
-    raised = _with_interest(open_round["id"], scores, takers, givers) - scores
+    raised = with_interest(open_round["id"], scores, takers, givers) - scores
     expected = np.zeros((3, 2))
     expected[0, 1], expected[2, 0] = 2 * INTEREST_BONUS, INTEREST_BONUS
     assert np.allclose(raised, expected)

@@ -12,6 +12,7 @@ from spread.models.dialogue import (
     PhaseMark,
     PoorFitFlag,
 )
+from spread.models.match_model import FittedModel, MatchModel, MatchModelStatus
 from spread.models.matching_state import MatchingState
 from spread.models.organisation import Organisation
 from spread.models.profile import Profile, ProfileSector, ProfileTargetGroup
@@ -46,6 +47,9 @@ __all__ = [
     "BannedPair",
     "Enrolment",
     "Interest",
+    "FittedModel",
+    "MatchModel",
+    "MatchModelStatus",
     "MatchingState",
     "OutboxMessage",
     "Pair",

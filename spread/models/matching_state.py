@@ -17,10 +17,15 @@ class MatchingState(db.Model):
 
 
 def bump_profiles_version() -> None:
-    """Record in the current transaction that the profiles changed."""
+    """Record in the current transaction that the profiles changed.
+
+    One UPDATE; the session's objects are not scanned (nothing loaded holds the counter but
+    a ``MatchingState``, which ``profiles_version`` reads afresh anyway).
+    """
     result = db.session.execute(
         update(MatchingState).where(MatchingState.id == 1)
         .values(profiles_version=MatchingState.profiles_version + 1)
+        .execution_options(synchronize_session=False)
     )
     if result.rowcount == 0:
         db.session.add(MatchingState(id=1, profiles_version=1))

@@ -22,7 +22,7 @@ from spread.models import (
 from spread.models.round import LEGAL_TRANSITIONS
 from spread.services import enrolments, pairing_runs, publishing
 from spread.services.listing import paginate
-from spread.services.review import PAIR_PROFILES
+from spread.services.review import PAIR_LOADING
 from spread.services.rounds import round_query
 
 ACTIVE_PAIR_STATES = (PairStatus.PROPOSED.value, PairStatus.APPROVED.value)
@@ -132,7 +132,7 @@ def unpaired_of(run: PairingRun) -> list[dict]:
 def review_choices(round_id: int) -> dict:
     """The review page's choices: active pairs (to swap with), enrolled takers and givers."""
     active = list(db.session.scalars(
-        select(Pair).options(*PAIR_PROFILES)
+        select(Pair).options(*PAIR_LOADING)
         .where(Pair.round_id == round_id, Pair.status.in_(ACTIVE_PAIR_STATES))
         .order_by(Pair.id)))
     enrolled = db.session.execute(

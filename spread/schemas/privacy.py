@@ -77,6 +77,7 @@ class DataExportSchema(BaseSchema):
     pairs = _rows("Pairs of the person's profiles, or decided by the person")
     banned_pairs = _rows("Banned pairs involving the person's profiles, or banned by them")
     pairing_runs = _rows("Pairing runs the person started")
+    match_models = _rows("Similarity-model versions the person recorded")
     phase_guides = _rows("Phase guide versions the person published")
     dialogues = _rows("Dialogues of the person's pairs, or where they acted")
     phase_marks = _rows("Phase marks in those dialogues")

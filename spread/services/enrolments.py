@@ -50,6 +50,40 @@ def enrol(round_: Round, profile: Profile, actor: User, by_coordinator: bool = F
     return enrolment
 
 
+def enrol_many(round_: Round, profiles: list[Profile], actor: User,
+               by_coordinator: bool = False) -> list[tuple[int, str]]:
+    """Enrol many profiles as :func:`enrol` does, with one query and one flush.
+
+    Returns the problems as (position in ``profiles``, message) and writes nothing when there
+    are any.
+    """
+    open_states = (RoundState.OPEN.value,) + (
+        (RoundState.PAIRING.value, RoundState.REVIEW.value) if by_coordinator else ())
+    if round_.state not in open_states:
+        return [(i, N_("The round is not open for registration.")) for i in range(len(profiles))]
+    existing = {e.profile_id: e for e in db.session.scalars(select(Enrolment).where(
+        Enrolment.round_id == round_.id,
+        Enrolment.profile_id.in_([p.id for p in profiles])))}
+    problems = [(i, N_("Archived profiles cannot be enrolled.")) for i, p in enumerate(profiles)
+                if p.archived]
+    problems += [(i, N_("This profile is already enrolled in the round."))
+                 for i, p in enumerate(profiles) if p.id in existing and existing[p.id].active]
+    if problems:
+        return sorted(problems)
+    for profile in profiles:
+        capacity = (profile.capacity or 1) if profile.is_giver else 1
+        enrolment = existing.get(profile.id)
+        if enrolment is not None:
+            enrolment.withdrawn_at, enrolment.capacity = None, capacity
+        else:
+            db.session.add(Enrolment(round_id=round_.id, profile_id=profile.id,
+                                     side=profile.side, capacity=capacity,
+                                     enrolled_by_id=actor.id))
+        audit.record("enrolment.created", actor, round_, after={"profile_id": profile.id})
+    db.session.flush()
+    return []
+
+
 def withdraw(round_: Round, profile: Profile, actor: User) -> Enrolment:
     """Withdraw a profile before the round is published; its proposed pairs go with it."""
     if round_.state not in WITHDRAWABLE_STATES:

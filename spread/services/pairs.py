@@ -20,7 +20,8 @@ from spread.services import audit
 from spread.services.enrolments import active_enrolment
 from spread.services.errors import ConflictError
 from spread.services.rounds import check_version
-from spread.services.suggestions import engine, profile_to_matching
+from spread.matchmaking.adapter import profile_to_matching
+from spread.matchmaking.store import current_fitted_model
 from spread.schemas.messages import N_
 
 logger = logging.getLogger(__name__)
@@ -131,8 +132,8 @@ def is_banned(round_id: int, taker_id: int, giver_id: int) -> bool:
 
 
 def score_pair(taker: Profile, giver: Profile) -> tuple[float, dict]:
-    """The model's score and reasons for one pair."""
-    model = engine().index().model
+    """The current fitted model's score and reasons for one pair (as a pairing run scores)."""
+    model = current_fitted_model().model
     taker_dict, giver_dict = profile_to_matching(taker), profile_to_matching(giver)
     reasons = model.explain(taker_dict, giver_dict)
     return float(reasons["score"]), reasons

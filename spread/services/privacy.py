@@ -30,6 +30,7 @@ from spread.models import (
     Interest,
     LogEntry,
     LogEntryRevision,
+    MatchModel,
     NextAction,
     Organisation,
     OutboxMessage,
@@ -76,7 +77,7 @@ DELETED_ACCOUNT = N_("This account is deleted.")
 # its rows; tests check this against the models, so a new reference cannot be forgotten.
 EXPORTED_TABLES = (
     "api_tokens", "organisations", "profiles", "rounds", "enrolments", "interests", "pairs",
-    "banned_pairs", "pairing_runs", "phase_guides", "dialogues", "phase_marks", "action_ticks",
+    "banned_pairs", "pairing_runs", "match_models", "phase_guides", "dialogues", "phase_marks", "action_ticks",
     "log_entries", "log_entry_revisions", "next_actions", "poor_fit_flags", "evaluations",
     "follow_ups", "audit_events", "outbox_messages",
 )
@@ -174,6 +175,8 @@ def export_user_data(user: User) -> dict:
         "banned_pairs": _rows(banned),
         "pairing_runs": _rows(_all(select(PairingRun).where(
             PairingRun.started_by_id == user.id))),
+        "match_models": _rows(_all(select(MatchModel).where(
+            MatchModel.created_by_id == user.id))),
         "phase_guides": _rows(_all(select(PhaseGuide).where(
             PhaseGuide.created_by_id == user.id))),
         "dialogues": _rows(dialogues),

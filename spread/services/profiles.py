@@ -34,18 +34,34 @@ def _apply(profile: Profile, data: dict) -> None:
         setattr(profile, key, value)
 
 
-def create_profile(data: dict, owner: User) -> Profile:
-    """Create a giver or taker profile owned by ``owner`` from validated data."""
+def _new_profile(data: dict, owner: User) -> Profile:
     data = dict(data)
     if data["side"] == "giver" and not data.get("capacity"):
         data["capacity"] = 1
     profile = Profile(owner=owner)
     _apply(profile, data)
     db.session.add(profile)
+    return profile
+
+
+def create_profile(data: dict, owner: User) -> Profile:
+    """Create a giver or taker profile owned by ``owner`` from validated data."""
+    profile = _new_profile(data, owner)
     db.session.flush()
     bump_profiles_version()
     logger.info("profile %s (%s) created by user %s", profile.id, profile.side, owner.id)
     return profile
+
+
+def create_profiles(items: list[tuple[dict, User]]) -> list[Profile]:
+    """Create many profiles ((validated data, owner) each): one flush, one version bump."""
+    with db.session.no_autoflush:  # looking up organisations must not flush row by row
+        profiles = [_new_profile(data, owner) for data, owner in items]
+    if profiles:
+        db.session.flush()
+        bump_profiles_version()
+        logger.info("%s profiles created", len(profiles))
+    return profiles
 
 
 def update_profile(profile: Profile, data: dict) -> Profile:

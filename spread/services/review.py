@@ -4,15 +4,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from spread.extensions import db
 from spread.models import AuditEvent, Pair, Profile
 from spread.services.enrolments import interest_pairs
 
-# A pair's two profiles and their organisations, in two more queries for any number of pairs.
-PAIR_PROFILES = (selectinload(Pair.taker).joinedload(Profile.organisation),
-                 selectinload(Pair.giver).joinedload(Profile.organisation))
+
+def _side_loading(side):
+    # Both sides with their organisation, in one query per side; the pair listing shows
+    # neither sectors nor target groups, so they are not loaded.
+    return selectinload(side).options(joinedload(Profile.organisation),
+                                      lazyload(Profile.sector_links),
+                                      lazyload(Profile.target_group_links))
+
+
+#: How the review listing loads a round's pairs (no query per pair).
+PAIR_LOADING = (_side_loading(Pair.taker), _side_loading(Pair.giver))
 
 
 @dataclass
@@ -43,7 +51,7 @@ def interest_label(interests: set[tuple[int, int]], taker_id: int, giver_id: int
 def list_pairs(round_id: int, filters: dict | None = None) -> list[PairView]:
     """A round's pairs with interest flags, filtered and sorted (see PairQuerySchema)."""
     filters = filters or {}
-    query = select(Pair).where(Pair.round_id == round_id).options(*PAIR_PROFILES)
+    query = select(Pair).where(Pair.round_id == round_id).options(*PAIR_LOADING)
     if filters.get("status"):
         query = query.where(Pair.status == filters["status"])
     if filters.get("min_score") is not None:

@@ -15,28 +15,32 @@ import io
 import logging
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from flask_babel import force_locale
 from flask_babel import gettext as _
-from marshmallow import ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, lazyload, selectinload
 
-from spread import vocabulary
 from spread.extensions import db
-from spread.models import Organisation, Pair, Profile, Round, User
-from spread.schemas.messages import translate_errors
-from spread.schemas.profiles import ProfileSchema
+from spread.models import Pair, Profile, Round, User
 from spread.services.csv_writer import write_csv
-from spread.services.enrolments import active_enrolment, enrol, interest_pairs, is_mutual
-from spread.services.profiles import create_profile
-from spread.services.users import normalise_email
+from spread.services.enrolments import enrol_many, interest_pairs, is_mutual
+from spread.services.profiles import create_profiles
+from spread.services.round_csv_rows import (
+    ACTION_CREATE,
+    REQUIRED_COLUMNS,
+    ImportRow,
+    RowError,
+    check_owner,
+    load_lookups,
+    plan_row,
+    row_values,
+)
 
 logger = logging.getLogger(__name__)
 
-REQUIRED_COLUMNS = ("email", "side", "title")
 OPTIONAL_COLUMNS = ("organisation", "description", "sectors", "target_groups", "region", "level",
                     "capacity", "available_from", "available_until")
 COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
@@ -48,13 +52,6 @@ COLUMN_ALIASES = {
     "målgrupper": "target_groups", "niveau": "level", "kapacitet": "capacity",
     "tilgængelig_fra": "available_from", "tilgængelig_til": "available_until",
 }
-SIDE_WORDS = {"giver": "giver", "taker": "taker", "tager": "taker"}
-CREATE_ONLY = ("organisation", "description", "sectors", "target_groups", "region", "level",
-               "capacity", "available_from", "available_until")
-LIST_SEPARATOR = "|"
-DATE_FORMATS = ("%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y", "%d/%m/%Y")
-ACTION_ENROL = "enrol"
-ACTION_CREATE = "create"
 REGISTRATION_STATES = ("open", "pairing", "review")
 
 EXPORT_COLUMNS = (
@@ -63,33 +60,12 @@ EXPORT_COLUMNS = (
     "decision reason", "decided at",
 )
 BOM = "\ufeff"
+#: Both sides of every pair with organisation and owner, one query per side.
+EXPORT_LOADING = tuple(
+    selectinload(side).options(joinedload(Profile.organisation), joinedload(Profile.owner),
+                               lazyload(Profile.sector_links), lazyload(Profile.target_group_links))
+    for side in (Pair.taker, Pair.giver))
 BINARY_SIGNATURES = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")  # .xlsx (zip) and .xls workbooks
-
-
-@dataclass
-class RowError:
-    """A problem with the file: the line it is on (None for the whole file) and the field."""
-
-    line: int | None
-    message: str
-    field: str | None = None
-
-
-@dataclass
-class ImportRow:
-    """One registration of the file and what importing it would do."""
-
-    line: int
-    email: str
-    side: str
-    title: str
-    action: str | None = None
-    profile_id: int | None = None
-    organisation: str | None = None
-    notes: list[str] = field(default_factory=list)
-    owner: User | None = field(default=None, repr=False)
-    profile: Profile | None = field(default=None, repr=False)
-    data: dict | None = field(default=None, repr=False)
 
 
 @dataclass
@@ -215,88 +191,28 @@ def _check_header(header: list[str]) -> list[RowError]:
     return errors
 
 
-# -- validating rows ----------------------------------------------------------------------------
-
-def _lookup(codes: dict) -> dict[str, str]:
-    """Map codes and their English and Danish labels (lower-cased) to codes."""
-    table = {code.lower(): code for code in codes}
-    for locale in ("en", "da"):
-        with force_locale(locale):
-            table.update({str(text).strip().lower(): code for code, text in codes.items()})
-    return table
-
-
-def _parse_date(value: str) -> date | None:
-    for pattern in DATE_FORMATS:
-        try:
-            return datetime.strptime(value, pattern).date()
-        except ValueError:
-            continue
-    return None
-
-
-def _coded(value: str, table: dict[str, str]) -> str | None:
-    return table.get(value.strip().lower())
-
-
-def _profile_input(line: int, values: dict[str, str], side: str, title: str,
-                   organisations: dict[str, Organisation], tables: dict[str, dict],
-                   errors: list[RowError]) -> tuple[dict | None, str | None]:
-    """Build ProfileSchema input from a row that creates a profile; collect its errors."""
-    found = len(errors)
-    name = values.get("organisation", "")
-    organisation = organisations.get(name.lower()) if name else None
-    if not name:
-        errors.append(RowError(line, _("Give the organisation: this row creates a new profile."),
-                               "organisation"))
-    elif organisation is None:
-        errors.append(RowError(line, _("No organisation named \"%(name)s\" (or it is archived).",
-                                       name=name), "organisation"))
-    if not values.get("description"):
-        errors.append(RowError(line, _("Give a description: this row creates a new profile."),
-                               "description"))
-    data: dict = {"side": side, "title": title, "description": values.get("description", ""),
-                  "organisation_id": organisation.id if organisation else 0}
-    for column, vocabulary_name in (("sectors", "sector"), ("target_groups", "target_group")):
-        codes = []
-        for item in filter(None, (v.strip() for v in values.get(column, "").split(LIST_SEPARATOR))):
-            code = _coded(item, tables[vocabulary_name])
-            if code is None:
-                message = (_("Unknown sector \"%(value)s\".", value=item) if column == "sectors"
-                           else _("Unknown target group \"%(value)s\".", value=item))
-                errors.append(RowError(line, message, column))
-            else:
-                codes.append(code)
-        data[column] = codes
-    for column in ("region", "level"):
-        if values.get(column):
-            code = _coded(values[column], tables[column])
-            if code is None:
-                message = (_("Unknown region \"%(value)s\".", value=values[column])
-                           if column == "region"
-                           else _("Unknown level \"%(value)s\".", value=values[column]))
-                errors.append(RowError(line, message, column))
-            data[column] = code
-    for column in ("available_from", "available_until"):
-        if values.get(column):
-            parsed = _parse_date(values[column])
-            if parsed is None:
-                errors.append(RowError(line, _(
-                    "\"%(value)s\" is not a date; write 2027-03-01 or 01-03-2027.",
-                    value=values[column]), column))
-            else:
-                data[column] = parsed.isoformat()
-    if values.get("capacity"):
-        data["capacity"] = values["capacity"]
-    if len(errors) > found:
-        return None, organisation.name if organisation else name
-    try:
-        return ProfileSchema().load(data), organisation.name
-    except ValidationError as error:
-        for name_, messages in translate_errors(error.messages).items():
-            for message in messages if isinstance(messages, list) else [messages]:
-                errors.append(RowError(line, str(message), None if name_ == "_schema" else name_))
-        return None, organisation.name
+def _read_file(round_: Round, raw: bytes | str, preview: ImportPreview
+               ) -> tuple[list[str], list[tuple[int, list[str]]]] | None:
+    """Decode and split the file into header and records; None (errors in ``preview``) if bad."""
+    if isinstance(raw, bytes):
+        text, preview.notes, preview.errors = decode(raw)
+        if text is None:
+            return None
+    else:
+        text = raw
+        error = control_character_error(text)
+        if error is not None:  # a re-posted preview is checked like an upload
+            preview.errors = [error]
+            return None
+    preview.text = text
+    if round_.state not in REGISTRATION_STATES:
+        preview.errors.append(RowError(None, _(
+            "The round is not open for registration (it is %(state)s).", state=round_.state)))
+        return None
+    header, records, preview.errors = _read_table(text)
+    if not preview.errors:
+        preview.errors = _check_header(header)
+    return None if preview.errors else (header, records)
 
 
 def preview_registrations(round_: Round, raw: bytes | str) -> ImportPreview:
@@ -305,104 +221,28 @@ def preview_registrations(round_: Round, raw: bytes | str) -> ImportPreview:
     ``raw`` is the uploaded bytes (decoded here) or text already decoded (a re-posted preview).
     """
     preview = ImportPreview()
-    if isinstance(raw, bytes):
-        text, preview.notes, preview.errors = decode(raw)
-        if text is None:
-            return preview
-    else:
-        text = raw
-        error = control_character_error(text)
-        if error is not None:  # a re-posted preview is checked like an upload
-            preview.errors = [error]
-            return preview
-    preview.text = text
-    if round_.state not in REGISTRATION_STATES:
-        preview.errors.append(RowError(None, _(
-            "The round is not open for registration (it is %(state)s).", state=round_.state)))
+    table = _read_file(round_, raw, preview)
+    if table is None:
         return preview
-    header, records, preview.errors = _read_table(text)
-    if preview.errors:
-        return preview
-    preview.errors = _check_header(header)
-    if preview.errors:
-        return preview
-
-    organisations = {o.name.lower(): o for o in db.session.scalars(
-        select(Organisation).where(Organisation.archived_at.is_(None)))}
-    tables = {"sector": _lookup(vocabulary.SECTORS),
-              "target_group": _lookup(vocabulary.TARGET_GROUPS),
-              "region": _lookup(vocabulary.REGIONS), "level": _lookup(vocabulary.LEVELS)}
-    seen: dict[tuple, int] = {}
     errors = preview.errors
-    for line, cells in records:
-        if len(cells) > len(header) and any(c.strip() for c in cells[len(header):]):
-            errors.append(RowError(line, _(
-                "This row has %(cells)s cells but the header has %(columns)s columns.",
-                cells=len(cells), columns=len(header))))
-            continue
-        values = {name: (cells[i].strip() if i < len(cells) else "")
-                  for i, name in enumerate(header) if name}
+    rows = row_values(*table, errors)
+    lookups = load_lookups(round_, rows)
+    seen: dict[tuple, int] = {}
+    for line, values in rows:
         row = ImportRow(line, values["email"], values["side"], values["title"])
         preview.rows.append(row)
         found = len(errors)
-        side = SIDE_WORDS.get(values["side"].lower())
-        for column in REQUIRED_COLUMNS:
-            if not values[column]:
-                errors.append(RowError(line, _("This field is required."), column))
-        if values["side"] and side is None:
-            errors.append(RowError(line, _(
-                "\"%(value)s\" is not a side; write giver, taker or tager.",
-                value=values["side"]), "side"))
-        owner = None
-        if values["email"]:
-            owner = db.session.scalar(select(User).where(
-                User.email == normalise_email(values["email"])))
-            if owner is None:
-                errors.append(RowError(line, _("No account with the email %(email)s.",
-                                               email=values["email"]), "email"))
-            elif not owner.is_active:
-                errors.append(RowError(line, _("The account %(email)s is deactivated.",
-                                               email=values["email"]), "email"))
+        owner, side = check_owner(line, values, lookups, errors)
         if len(errors) > found:
             continue
-        row.side = side
         key = (owner.id, side, values["title"].casefold())
         if key in seen:
             errors.append(RowError(line, _("The same registration as line %(line)s.",
                                            line=seen[key])))
             continue
         seen[key] = line
-        row.owner = owner
-        matches = list(db.session.scalars(select(Profile).where(
-            Profile.owner_id == owner.id, Profile.side == side,
-            func.lower(Profile.title) == values["title"].lower()).order_by(Profile.id)))
-        active = [p for p in matches if not p.archived]
-        if len(active) > 1:
-            errors.append(RowError(line, _(
-                "%(email)s has %(count)s %(side)s profiles titled \"%(title)s\"; rename one.",
-                email=owner.email, count=len(active), side=side, title=values["title"]),
-                "title"))
-        elif active:
-            profile = active[0]
-            if active_enrolment(round_, profile) is not None:
-                errors.append(RowError(line, _(
-                    "The profile \"%(title)s\" is already enrolled in this round.",
-                    title=profile.title), "title"))
-                continue
-            row.action, row.profile, row.profile_id = ACTION_ENROL, profile, profile.id
-            row.organisation = profile.organisation.name
-            if any(values.get(c) for c in CREATE_ONLY):
-                row.notes.append(_("The profile exists: only its enrolment is imported; "
-                                   "the other columns are not applied."))
-        elif matches:
-            errors.append(RowError(line, _(
-                "The profile \"%(title)s\" is archived; restore it before enrolling it.",
-                title=matches[0].title), "title"))
-        else:
-            data, row.organisation = _profile_input(line, values, side, values["title"],
-                                                    organisations, tables, errors)
-            if data is not None:
-                row.action, row.data = ACTION_CREATE, data
+        row.side, row.owner = side, owner
+        plan_row(round_, row, values, lookups, errors)
     preview.created = sum(1 for r in preview.rows if r.action == ACTION_CREATE)
     preview.enrolled = sum(1 for r in preview.rows if r.action is not None)
     if not preview.rows and not errors:
@@ -422,22 +262,17 @@ def import_registrations(round_: Round, raw: bytes | str, actor: User) -> Import
     if not preview.ok:
         preview.created = preview.enrolled = 0
         raise ImportRejected(preview)
-    created = enrolled = 0
-    for row in preview.rows:
-        try:
-            if row.action == ACTION_CREATE:
-                row.profile = create_profile(row.data, row.owner)
-                row.profile_id = row.profile.id
-                created += 1
-            enrol(round_, row.profile, actor, by_coordinator=True)
-            enrolled += 1
-        except ValidationError as error:  # changed since the check (another import, say)
-            for messages in translate_errors(error.messages).values():
-                for message in messages if isinstance(messages, list) else [messages]:
-                    preview.errors.append(RowError(row.line, str(message)))
+    creating = [row for row in preview.rows if row.action == ACTION_CREATE]
+    for row, profile in zip(creating, create_profiles([(r.data, r.owner) for r in creating])):
+        row.profile, row.profile_id = profile, profile.id
+    # Checked again as they are written: another import may have enrolled one meanwhile.
+    for position, message in enrol_many(round_, [row.profile for row in preview.rows], actor,
+                                        by_coordinator=True):
+        preview.errors.append(RowError(preview.rows[position].line, _(message)))
     if preview.errors:
         preview.created = preview.enrolled = 0
         raise ImportRejected(preview)
+    created, enrolled = len(creating), len(preview.rows)
     preview.created, preview.enrolled = created, enrolled
     logger.info("round %s: imported %s registrations (%s new profiles) by user %s",
                 round_.id, enrolled, created, actor.id)
@@ -462,7 +297,8 @@ def _local_time(value: datetime | None) -> str:
 def export_pairs(round_: Round) -> str:
     """The round's pairs as CSV text for Excel: BOM first, ``;`` between cells, decimal commas."""
     interests = interest_pairs(round_.id)
-    pairs = db.session.scalars(select(Pair).where(Pair.round_id == round_.id).order_by(Pair.id))
+    pairs = db.session.scalars(select(Pair).where(Pair.round_id == round_.id)
+                               .options(*EXPORT_LOADING).order_by(Pair.id))
     rows = (
         [pair.id, pair.status, _decimal(pair.score),
          pair.taker.title, pair.taker.organisation.name, pair.taker.owner.email,
