@@ -81,7 +81,9 @@ def default_config(instance_path: str) -> dict:
         "DIALOGUE_FOLLOWUP_MONTHS": int(env.get("SPREAD_DIALOGUE_FOLLOWUP_MONTHS", 6)),
         # Rate limits (see spread/rate_limits.py), in Flask-Limiter's notation.
         "RATELIMIT_ENABLED": True,
-        "RATELIMIT_STORAGE_URI": env.get("SPREAD_RATELIMIT_STORAGE_URI", "memory://"),
+        # Counters shared by every process and host when Redis is configured.
+        "RATELIMIT_STORAGE_URI": env.get("SPREAD_RATELIMIT_STORAGE_URI")
+        or env.get("SPREAD_REDIS_URL") or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": env.get("SPREAD_LOGIN_RATE_LIMIT", "10 per minute;60 per hour"),
         "ACCOUNT_LOGIN_RATE_LIMIT": env.get("SPREAD_ACCOUNT_LOGIN_RATE_LIMIT",
@@ -92,4 +94,30 @@ def default_config(instance_path: str) -> dict:
         # Up to this many profiles the similarity index is rebuilt in the request that finds
         # it stale; above it, in a background thread while the old index keeps serving.
         "SUGGESTIONS_SYNC_REFIT_LIMIT": int(env.get("SPREAD_SUGGESTIONS_SYNC_REFIT_LIMIT", 5000)),
+        # Redis (redis://host:6379/0) for the task queue and the rate limits; unset: SQLite
+        # queue in the instance folder and per-process rate-limit counters.
+        "REDIS_URL": env.get("SPREAD_REDIS_URL"),
+        # The SQLite queue file when no Redis is set (default: instance/queue.sqlite3).
+        "QUEUE_PATH": env.get("SPREAD_QUEUE_PATH"),
+        # Run queue tasks at once in the calling process (None: only when TESTING).
+        "QUEUE_IMMEDIATE": _flag(env.get("SPREAD_QUEUE_IMMEDIATE")),
+        # Threads of the queue's worker (`flask --app wsgi worker`).
+        "QUEUE_WORKERS": int(env.get("SPREAD_QUEUE_WORKERS", 2)),
+        # A pairing run's process records a heartbeat this often...
+        "PAIRING_RUN_HEARTBEAT_SECONDS": float(env.get("SPREAD_PAIRING_RUN_HEARTBEAT_SECONDS", 10)),
+        # ...and a run silent for longer is failed by the sweep, freeing its round.
+        "PAIRING_RUN_STALE_SECONDS": float(env.get("SPREAD_PAIRING_RUN_STALE_SECONDS", 120)),
+        # A run no worker picked up within this many seconds is failed too.
+        "PAIRING_RUN_QUEUED_TIMEOUT": float(env.get("SPREAD_PAIRING_RUN_QUEUED_TIMEOUT", 3600)),
+        # "json": one JSON object per log line, with the request id; anything else: plain text.
+        "LOG_FORMAT": env.get("SPREAD_LOG_FORMAT", "text"),
+        # Log level of spread's own loggers (and of the root logger in JSON mode).
+        "LOG_LEVEL": env.get("SPREAD_LOG_LEVEL", "INFO"),
     }
+
+
+def _flag(value: str | None) -> bool | None:
+    """An on/off environment variable; None when unset."""
+    if value is None or value == "":
+        return None
+    return value.lower() in {"1", "true", "yes", "on"}

@@ -39,6 +39,7 @@ from spread.schemas.rounds import (
     SwapSchema,
     TransitionSchema,
 )
+from spread.jobs import pairing as pairing_jobs
 from spread.services import enrolments, pairs, pairing_runs, publishing, review, rounds
 
 blp = Blueprint("rounds", __name__, url_prefix="/api/v1", description="Internship rounds")
@@ -253,13 +254,14 @@ def delete_interest(round_id: int, interest_id: int):
 @blp.alt_response(401, **NOT_LOGGED_IN)
 @blp.alt_response(403, **FORBIDDEN)
 @blp.alt_response(404, **NOT_FOUND)
+@blp.alt_response(409, schema=ApiErrorSchema, description="A run of this round is under way")
 def start_run(data: dict, round_id: int):
     """Run the pairing (optimal or stable); poll the run for its progress and result."""
     round_ = coordinated_round(round_id)
     run = pairing_runs.start_run(round_, data["method"], current_user, data["only_unpaired"])
     db.session.commit()
     if current_app.config.get("PAIRING_IN_BACKGROUND", True):
-        pairing_runs.run_in_background(current_app._get_current_object(), run.id)
+        pairing_jobs.enqueue_run(run.id)
     else:
         pairing_runs.execute_run(run)
     return run

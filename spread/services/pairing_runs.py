@@ -9,14 +9,13 @@ proposals and pairs only the profiles that have none.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from datetime import date
 
 import numpy as np
-from flask import Flask, current_app
 from marshmallow import ValidationError
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 
 from matching import optimal_pairing, stable_pairing
 from spread.extensions import db
@@ -24,6 +23,8 @@ from spread.models import BannedPair, Pair, PairingRun, PairStatus, Profile, Rou
 from spread.models import User
 from spread.models.base import utcnow
 from spread.services import audit
+from spread.services.errors import ConflictError
+from spread.services.run_liveness import sweep_stale_runs
 from spread.services.enrolments import enrolled_profiles, interest_pairs
 from spread.services.pairs import propose
 from spread.services.rounds import transition
@@ -45,19 +46,24 @@ UNPAIRED_REASONS = {
 
 
 def start_run(round_: Round, method: str, actor: User, only_unpaired: bool = False) -> PairingRun:
-    """Record a new run (status running); the caller commits and then executes it."""
+    """Record a new run (status running); the caller commits and then executes it.
+
+    The database allows one running run per round (a partial unique index), so of two
+    simultaneous starts one wins and the other gets a ConflictError (409). Runs whose process
+    died are swept first, so they never block the round.
+    """
     if method not in METHODS:
         raise ValidationError({"method": [N_("Choose optimal or stable.")]})
     if round_.state not in RUNNABLE_STATES:
         raise ValidationError({"round": [N_("Move the round to pairing before running the pairing.")]})
-    running = db.session.scalar(select(PairingRun.id).where(
-        PairingRun.round_id == round_.id, PairingRun.status == "running"))
-    if running is not None:
-        raise ValidationError({"round": [N_("A pairing run for this round is under way already.")]})
+    sweep_stale_runs()
     run = PairingRun(round_id=round_.id, method=method, only_unpaired=only_unpaired,
                      started_by_id=actor.id, status="running", stage="queued")
-    db.session.add(run)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(run)
+    except IntegrityError:
+        raise ConflictError(N_("A pairing run for this round is under way already.")) from None
     return run
 
 
@@ -201,21 +207,3 @@ def _why_unpaired(row: np.ndarray, allowed_row: np.ndarray, min_fit: float) -> s
     if float(row[allowed_row].max()) < min_fit:
         return "below_min_fit"
     return "capacity"
-
-
-def run_in_background(app: Flask, run_id: int) -> threading.Thread:
-    """Execute a committed run in a thread of this process (the page polls its progress)."""
-
-    def target() -> None:
-        with app.app_context():
-            try:
-                execute_run(db.session.get(PairingRun, run_id))
-            except Exception:  # recorded on the run by execute_run
-                pass
-            finally:
-                db.session.remove()
-
-    thread = threading.Thread(target=target, name=f"pairing-run-{run_id}", daemon=True)
-    thread.start()
-    current_app.extensions.setdefault("spread_pairing_threads", []).append(thread)
-    return thread

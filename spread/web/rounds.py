@@ -56,6 +56,7 @@ from spread.schemas.rounds import (
     SwapSchema,
     TransitionSchema,
 )
+from spread.jobs import pairing as pairing_jobs
 from spread.services import enrolments, pairing_runs, pairs, publishing, review, rounds
 from spread.services.errors import ConflictError
 from spread.services.listing import paginate
@@ -525,9 +526,9 @@ def run_pairing(round_id: int):
 
 
 def _execute(run: PairingRun) -> None:
-    """Run in a background thread, or right here when PAIRING_IN_BACKGROUND is off."""
+    """Hand the run to the task queue, or run it right here when PAIRING_IN_BACKGROUND is off."""
     if current_app.config.get("PAIRING_IN_BACKGROUND", True):
-        pairing_runs.run_in_background(current_app._get_current_object(), run.id)
+        pairing_jobs.enqueue_run(run.id)
         return
     try:
         pairing_runs.execute_run(run)
