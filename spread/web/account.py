@@ -9,6 +9,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from marshmallow import ValidationError
 
 from spread.extensions import db
+from spread.rate_limits import login_attempt
 from spread.schemas.messages import translate_errors
 from spread.schemas.users import (
     LoginSchema,
@@ -71,7 +72,10 @@ def login():
     if request.method == "POST":
         data, errors = load_form(LoginSchema(), request.form)
         if data is not None:
-            user = user_service.authenticate(data["email"], data["password"])
+            with login_attempt(data["email"]) as attempt:
+                user = user_service.authenticate(data["email"], data["password"])
+                if user is None:
+                    attempt.wrong_password()
             if user is not None and not user.is_confirmed:
                 signup.send_confirmation(user)
                 db.session.commit()
