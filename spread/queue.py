@@ -62,8 +62,7 @@ def app_task(**options) -> Callable:
             with worker_app().app_context():
                 return function(*args, **kwargs)
 
-        return huey.task(name=f"{function.__module__}.{function.__name__}",
-                         **options)(in_app_context)
+        return huey.task(**options)(in_app_context)
 
     return decorator
 
@@ -77,8 +76,7 @@ def app_periodic_task(validate_datetime: Callable, **options) -> Callable:
             with worker_app().app_context():
                 return function()
 
-        return huey.periodic_task(validate_datetime, name=f"{function.__module__}."
-                                  f"{function.__name__}", **options)(in_app_context)
+        return huey.periodic_task(validate_datetime, **options)(in_app_context)
 
     return decorator
 
