@@ -85,6 +85,8 @@ def default_config(instance_path: str) -> dict:
         "RATELIMIT_STORAGE_URI": env.get("SPREAD_RATELIMIT_STORAGE_URI")
         or env.get("SPREAD_REDIS_URL") or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Prefix of the rate-limit counters' keys; installations sharing one Redis need their own.
+        "RATELIMIT_KEY_PREFIX": env.get("SPREAD_RATELIMIT_KEY_PREFIX", "spread"),
         "LOGIN_RATE_LIMIT": env.get("SPREAD_LOGIN_RATE_LIMIT", "10 per minute;60 per hour"),
         "ACCOUNT_LOGIN_RATE_LIMIT": env.get("SPREAD_ACCOUNT_LOGIN_RATE_LIMIT",
                                             "5 per minute;20 per hour"),
@@ -97,6 +99,8 @@ def default_config(instance_path: str) -> dict:
         # Redis (redis://host:6379/0) for the task queue and the rate limits; unset: SQLite
         # queue in the instance folder and per-process rate-limit counters.
         "REDIS_URL": env.get("SPREAD_REDIS_URL"),
+        # The queue's name (its Redis keys); installations sharing one Redis need different ones.
+        "QUEUE_NAME": env.get("SPREAD_QUEUE_NAME", "spread"),
         # The SQLite queue file when no Redis is set (default: instance/queue.sqlite3).
         "QUEUE_PATH": env.get("SPREAD_QUEUE_PATH"),
         # Run queue tasks at once in the calling process (None: only when TESTING).

@@ -31,6 +31,7 @@ def init_queue(app: Flask) -> None:
     if immediate is None:
         immediate = app.testing
     huey.immediate = True  # drop the old storage before swapping its class
+    huey.name = app.config["QUEUE_NAME"]
     if app.config.get("REDIS_URL"):
         huey.storage_class, huey.storage_kwargs = RedisStorage, {"url": app.config["REDIS_URL"]}
     else:
