@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from spread.extensions import db
 from spread.models import PairingRun, Profile, Role, Round, User
-from spread.schemas.users import RegisterSchema
 from spread.queue import huey
+from spread.schemas.users import RegisterSchema
 from spread.services import demo, pairing_runs, users
 from spread.services.run_liveness import beating
 from spread.services.suggestions import suggestions_for

@@ -40,7 +40,7 @@ def _database_answers() -> bool:
         db.session.execute(text("SELECT 1"))
         db.session.rollback()
         return True
-    except Exception:  # noqa: BLE001  (any database error means not ready)
+    except Exception:
         db.session.rollback()
         logger.warning("readiness: the database does not answer", exc_info=True)
         return False

@@ -93,7 +93,7 @@ def _enqueue_pending(session: Session) -> None:
     for task, args in session.info.pop(_PENDING, []):
         try:
             task(*args)
-        except Exception:  # noqa: BLE001  (the rows are committed; a sweep or retry picks up)
+        except Exception:
             logger.exception("could not enqueue %s%s", getattr(task, "name", task), args)
 
 
@@ -108,7 +108,7 @@ def queue_reachable() -> bool:
     try:
         huey.pending_count()
         return True
-    except Exception:  # noqa: BLE001  (any storage error means not ready)
+    except Exception:
         logger.warning("the task queue's storage does not answer", exc_info=True)
         return False
 

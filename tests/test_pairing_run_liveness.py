@@ -17,8 +17,17 @@ from spread.models.base import utcnow
 from spread.queue import init_queue
 from spread.services import pairing_runs
 from spread.services.run_liveness import STOPPED
-from tests.queue_support import (FLASK, call, fire_at_once, process_env, round_in_pairing,
-                                 serving, start, stop, wait_for)
+from tests.queue_support import (
+    FLASK,
+    call,
+    fire_at_once,
+    process_env,
+    round_in_pairing,
+    serving,
+    start,
+    stop,
+    wait_for,
+)
 
 UNDER_WAY = "A pairing run for this round is under way already."
 

@@ -8,8 +8,15 @@ from sqlalchemy import select
 from spread.extensions import db
 from spread.models import OutboxMessage, PairingRun
 from spread.queue import huey, init_queue
-from tests.queue_support import (FLASK, free_port, process_env, round_in_pairing, start, stop,
-                                 wait_for)
+from tests.queue_support import (
+    FLASK,
+    free_port,
+    process_env,
+    round_in_pairing,
+    start,
+    stop,
+    wait_for,
+)
 from tests.smtp_sink import SmtpSink
 
 ENGLISH = {"Accept-Language": "en"}

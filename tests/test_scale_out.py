@@ -28,8 +28,17 @@ from spread.extensions import db
 from spread.models import PairingRun
 from tests.conftest import PASSWORD
 from tests.databases import postgres_server_url
-from tests.queue_support import (FLASK, ROOT, answers, call, fire_at_once, free_port,
-                                 process_env, round_in_pairing, stop, wait_for)
+from tests.queue_support import (
+    FLASK,
+    ROOT,
+    answers,
+    call,
+    fire_at_once,
+    free_port,
+    process_env,
+    round_in_pairing,
+    wait_for,
+)
 
 pytestmark = [
     pytest.mark.scale_out,

@@ -19,6 +19,7 @@ from spread.api.common import (
 )
 from spread.auth import can_edit_profile
 from spread.extensions import db
+from spread.jobs import pairing as pairing_jobs
 from spread.models import Interest, Pair, PairingRun, Profile, Round, RoundState
 from spread.schemas.rounds import (
     AuditEventSchema,
@@ -39,7 +40,6 @@ from spread.schemas.rounds import (
     SwapSchema,
     TransitionSchema,
 )
-from spread.jobs import pairing as pairing_jobs
 from spread.services import enrolments, pairs, pairing_runs, publishing, review, rounds
 
 blp = Blueprint("rounds", __name__, url_prefix="/api/v1", description="Internship rounds")

@@ -23,11 +23,11 @@ from spread.models import BannedPair, Pair, PairingRun, PairStatus, Profile, Rou
 from spread.models import User
 from spread.models.base import utcnow
 from spread.services import audit
-from spread.services.errors import ConflictError
-from spread.services.run_liveness import sweep_stale_runs
 from spread.services.enrolments import enrolled_profiles, interest_pairs
+from spread.services.errors import ConflictError
 from spread.services.pairs import propose
 from spread.services.rounds import transition
+from spread.services.run_liveness import sweep_stale_runs
 from spread.services.suggestions import engine, profile_to_matching
 from spread.schemas.messages import N_
 

@@ -29,6 +29,7 @@ from werkzeug.datastructures import MultiDict
 
 from spread.auth import can_edit_profile
 from spread.extensions import db
+from spread.jobs import pairing as pairing_jobs
 from spread.models import (
     Enrolment,
     Interest,
@@ -56,7 +57,6 @@ from spread.schemas.rounds import (
     SwapSchema,
     TransitionSchema,
 )
-from spread.jobs import pairing as pairing_jobs
 from spread.services import enrolments, pairing_runs, pairs, publishing, review, rounds
 from spread.services.errors import ConflictError
 from spread.services.listing import paginate
