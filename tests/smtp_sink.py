@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import socketserver
 import threading
+import time
 from email import message_from_bytes
 from email.message import Message
 
@@ -20,6 +21,7 @@ class _Session(socketserver.StreamRequestHandler):
                 data = b""
                 while (chunk := self.rfile.readline()) not in (b".\r\n", b""):
                     data += chunk[1:] if chunk.startswith(b"..") else chunk
+                time.sleep(self.server.delay)  # type: ignore[attr-defined]
                 self.server.messages.append(message_from_bytes(data))  # type: ignore[attr-defined]
                 self.reply("250 queued")
             elif verb == "QUIT":
@@ -32,18 +34,20 @@ class _Session(socketserver.StreamRequestHandler):
 
 
 class SmtpSink(socketserver.ThreadingTCPServer):
-    """Listen on a free loopback port; ``messages`` holds what arrived."""
+    """Listen on a free loopback port; ``messages`` holds what arrived; each message takes
+    ``delay`` seconds to accept (a slow mail server)."""
 
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self) -> None:
+    def __init__(self, delay: float = 0.0) -> None:
         super().__init__(("127.0.0.1", 0), _Session)
+        self.delay = delay
         self.messages: list[Message] = []
         self.port = self.server_address[1]
         self._thread = threading.Thread(target=self.serve_forever, daemon=True)
 
-    def __enter__(self) -> SmtpSink:
+    def __enter__(self):
         self._thread.start()
         return self
 

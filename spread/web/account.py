@@ -9,6 +9,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from marshmallow import ValidationError
 
 from spread.extensions import db
+from spread.jobs import accounts as account_jobs
 from spread.rate_limits import login_attempt
 from spread.schemas.messages import translate_errors
 from spread.schemas.users import (
@@ -98,8 +99,7 @@ def forgot_password():
     if request.method == "POST":
         data, errors = load_form(PasswordResetRequestSchema(), request.form)
         if data is not None:
-            signup.request_password_reset(data["email"])
-            db.session.commit()
+            account_jobs.send_password_reset(data["email"])  # same for every address
             return render_template("account/check_inbox.html", email=data["email"],
                                    purpose="reset")
     status = 422 if errors else 200
