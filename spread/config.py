@@ -113,6 +113,8 @@ def default_config(instance_path: str) -> dict:
         "PAIRING_RUN_STALE_SECONDS": float(env.get("SPREAD_PAIRING_RUN_STALE_SECONDS", 120)),
         # A run no worker picked up within this many seconds is failed too.
         "PAIRING_RUN_QUEUED_TIMEOUT": float(env.get("SPREAD_PAIRING_RUN_QUEUED_TIMEOUT", 3600)),
+        # A confirmed registrations CSV with more rows is imported by the queue's worker.
+        "CSV_IMPORT_SYNC_ROWS": int(env.get("SPREAD_CSV_IMPORT_SYNC_ROWS", 2000)),
         # "json": one JSON object per log line, with the request id; anything else: plain text.
         "LOG_FORMAT": env.get("SPREAD_LOG_FORMAT", "text"),
         # Log level of spread's own loggers (and of the root logger in JSON mode).

@@ -110,3 +110,40 @@ def test_a_worker_process_delivers_mail_and_computes_pairing_runs(
     assert outbox(coordinator.email)[0].delivered
     assert [m["To"] for m in sink.messages] == [coordinator.email]
     assert "Shutting down" in output  # SIGTERM: a graceful stop
+
+
+CSV_HEADER = "email;side;title;organisation;description"
+
+
+def test_a_large_csv_import_runs_as_a_task_and_mails_the_outcome(
+        app, client, create_user, create_organisation, token_for, login, monkeypatch):
+    monkeypatch.setitem(app.config, "CSV_IMPORT_SYNC_ROWS", 1)  # two rows count as large
+    coordinator = create_user(role="coordinator", locale="en")
+    headers = token_for(coordinator)
+    round_id = client.post("/api/v1/rounds/", json={"name": "Stor runde", "min_fit": 0.0},
+                           headers=headers).json["id"]
+    assert client.post(f"/api/v1/rounds/{round_id}/transitions", json={"state": "open"},
+                       headers=headers).status_code == 200
+    anna, bo = create_user(email="anna@aarhus.dk"), create_user(email="bo@kk.dk")
+    create_organisation(name="Aarhus Kommune")
+    create_organisation(name="Københavns Kommune")
+    good = "\n".join([CSV_HEADER,
+                      f"{anna.email};giver;Hverdagsrehabilitering;Aarhus Kommune;Træning.",
+                      f"{bo.email};tager;Skybrud i byen;Københavns Kommune;Klima."]) + "\n"
+    bad = good.replace(";tager;", ";nobody;")
+    login(coordinator)
+    url = f"/rounds/{round_id}/import"
+    response = client.post(url, data={"confirm": "1", "content": bad}, headers=ENGLISH)
+    assert response.status_code == 302
+    [refused] = outbox(coordinator.email)
+    assert refused.subject == "Your import into Stor runde was refused"
+    assert "Nothing was imported: 1 rows have errors." in refused.body
+    assert "Line 3:" in refused.body
+    response = client.post(url, data={"confirm": "1", "content": good}, headers=ENGLISH)
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/rounds/{round_id}/dashboard")
+    done = outbox(coordinator.email)[-1]
+    assert done.subject == "Your import into Stor runde is done"
+    assert "Imported 2 registrations; 2 new profiles were created." in done.body
+    enrolled = client.get(f"/api/v1/rounds/{round_id}/enrolments", headers=headers).json
+    assert len(enrolled) == 2
