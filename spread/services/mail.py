@@ -47,8 +47,9 @@ def header_text(text: str, limit: int = SUBJECT_LIMIT) -> str:
     return line if len(line) <= limit else line[:limit - 1] + "…"
 
 
-def deliver(message: OutboxMessage) -> None:
-    """Send one message over SMTP; raises OSError or SMTPException when that fails."""
+def deliver(message: OutboxMessage) -> bool:
+    """Send one message over SMTP and return True; raises OSError or SMTPException when that
+    fails (the queue's task then tries again later)."""
     config = current_app.config
     email = EmailMessage()
     email["From"] = config["MAIL_FROM"]
@@ -65,3 +66,4 @@ def deliver(message: OutboxMessage) -> None:
     except (OSError, smtplib.SMTPException) as error:
         logger.warning("could not deliver mail %s to %s: %s", message.id, message.to, error)
         raise
+    return True
