@@ -110,7 +110,7 @@ def test_a_killed_pair_round_command_does_not_block_the_round(
         app, client, coordinator, create_profile, database_url, monkeypatch):
     user, headers = coordinator
     monkeypatch.setitem(app.config, "PAIRING_IN_BACKGROUND", False)
-    round_id = round_in_pairing(client, headers, create_profile, pairs=4)
+    round_id = round_in_pairing(client, headers, create_profile, pairs=10)
     command = start([FLASK, "--app", "wsgi", "pair-round", str(round_id), "--as", user.email],
                     process_env(database_url, PAIRING_RUN_HEARTBEAT_SECONDS="0.5"))
     try:
