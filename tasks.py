@@ -2,6 +2,7 @@
 """The two set-up commands of spread, needing nothing but Python 3.11.
 
     python3 tasks.py run     install, migrate, load demo data on first run, serve on :5000
+                             (with the task queue's worker beside the web server)
     python3 tasks.py test    install test tools, run the whole test suite
 
 Everything is installed into ./.venv; nothing outside the project folder is touched, except
@@ -77,8 +78,24 @@ def command_run(argv: list[str]) -> None:
     port = os.environ.get("SPREAD_PORT", "5000")
     # Links in mails (account confirmation, password reset) point at where we serve.
     os.environ.setdefault("SPREAD_PUBLIC_URL", f"http://{host}:{port}")
+    say("starting the task queue's worker (pairing runs, mail, reminders)")
+    worker = subprocess.Popen([str(BIN / "flask"), "--app", "wsgi", "worker"], cwd=ROOT)
     say(f"serving spread on http://{host}:{port} (Ctrl+C stops it)")
-    flask("run", "--host", host, "--port", port, *argv)
+    try:
+        flask("run", "--host", host, "--port", port, *argv)
+    finally:
+        stop_child(worker)
+
+
+def stop_child(process: subprocess.Popen, grace: float = 15) -> None:
+    """Ask a child process to stop (Ctrl+C reached it already), and make sure it did."""
+    if process.poll() is None:
+        process.terminate()
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def ensure_chromium() -> None:

@@ -12,7 +12,10 @@ from spread import commands, errors
 from spread.auth import register_auth
 from spread.config import default_config
 from spread.extensions import api, babel, csrf, db, migrate
+from spread.health import register_health
 from spread.i18n import register_i18n
+from spread.logs import configure_logging
+from spread.queue import init_queue
 from spread.rate_limits import register_rate_limits
 from spread.routing import IdConverter
 from spread.security import register_security_headers
@@ -29,6 +32,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(default_config(app.instance_path))
     if test_config:
         app.config.update(test_config)
+    configure_logging(app)
 
     if app.config["PROXY_COUNT"]:
         # Trust X-Forwarded-For/-Proto from exactly that many proxies (client address for the
@@ -56,6 +60,8 @@ def register_extensions(app: Flask) -> None:
     register_i18n(app, babel)
     api.init_app(app)
     register_suggestions(app)
+    init_queue(app)
+    from spread import jobs  # noqa: F401  (registers the queue's tasks)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -65,6 +71,7 @@ def register_blueprints(app: Flask) -> None:
 
     register_api(api)
     register_web(app)
+    register_health(app)
 
 
 def _migrations_directory() -> str:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from marshmallow import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import lazyload
@@ -10,9 +10,16 @@ from sqlalchemy.orm import lazyload
 from spread.config import STALL_DAYS
 from spread.extensions import db
 from spread.models import PairingRun, Profile, Role, Round, User
+from spread.queue import huey
 from spread.schemas.users import RegisterSchema
 from spread.services import demo, pairing_runs, users
 from spread.matchmaking.suggestions import suggestions_for
+from spread.services.run_liveness import beating
+
+# An idle worker looks for new tasks at least this often (the SQLite queue is polled).
+WORKER_MAX_POLL_SECONDS = 2.0
+# On SIGTERM, how long running tasks may take to finish before the worker stops anyway.
+WORKER_SHUTDOWN_SECONDS = 60
 
 
 @click.command("create-user")
@@ -124,7 +131,8 @@ def pair_round_command(round_ref: str, method: str, only_unpaired: bool,
             bar.update(max(0, round(fraction * 100) - bar.pos))
 
         try:
-            run = pairing_runs.execute_run(run, progress)
+            with beating(run.id):  # killed, it stops beating and the sweep frees the round
+                run = pairing_runs.execute_run(run, progress)
         except Exception as error:  # noqa: BLE001  (recorded on the run by execute_run)
             raise click.ClickException(f"The pairing run failed: {error}") from None
     _print_summary(run)
@@ -212,6 +220,24 @@ def send_reminders_command(stall_days: int | None, today) -> None:
                "evaluation, {followup} follow-up.".format(total=report.total, **report.sent))
 
 
+@click.command("worker")
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help="Worker threads (default: QUEUE_WORKERS, 2).")
+def worker_command(workers: int | None) -> None:
+    """Run the task queue's worker and scheduler: pairing runs, mail, reminders, sweeps.
+
+    SIGTERM lets running tasks finish (up to a minute); Ctrl+C (SIGINT) stops at once.
+    """
+    if huey.immediate:
+        raise click.ClickException("The queue runs tasks immediately (SPREAD_QUEUE_IMMEDIATE "
+                                   "or TESTING); there is nothing for a worker to do.")
+    consumer = huey.create_consumer(
+        workers=workers or current_app.config["QUEUE_WORKERS"], worker_type="thread",
+        periodic=True, max_delay=WORKER_MAX_POLL_SECONDS, graceful_signal="TERM",
+        shutdown_timeout=WORKER_SHUTDOWN_SECONDS)
+    consumer.run()
+
+
 def _format_errors(messages: dict) -> str:
     return "; ".join(f"{name}: {' '.join(map(str, errs))}" for name, errs in messages.items())
 
@@ -220,5 +246,5 @@ def register_commands(app: Flask) -> None:
     """Add spread's commands to the ``flask`` command group."""
     for command in (create_user_command, set_role_command, seed_demo_command,
                     suggestions_command, pair_round_command, train_model_command,
-                    send_reminders_command):
+                    send_reminders_command, worker_command):
         app.cli.add_command(command)

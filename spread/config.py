@@ -103,8 +103,8 @@ SETTINGS = [
     Setting("DIALOGUE_FOLLOWUP_MONTHS", 6, "The follow-up report on adoption is due this many "
             "months after the internship.", "SPREAD_DIALOGUE_FOLLOWUP_MONTHS", int),
     Setting("RATELIMIT_ENABLED", True, "Rate limits on (see spread/rate_limits.py)."),
-    Setting("RATELIMIT_STORAGE_URI", "memory://", "Where Flask-Limiter counts.",
-            "SPREAD_RATELIMIT_STORAGE_URI"),
+    Setting("RATELIMIT_STORAGE_URI", None, "Where Flask-Limiter counts (default: REDIS_URL, "
+            "else memory://).", "SPREAD_RATELIMIT_STORAGE_URI"),
     Setting("RATELIMIT_HEADERS_ENABLED", True, "Answers carry the X-RateLimit headers."),
     Setting("LOGIN_RATE_LIMIT", "10 per minute;60 per hour", "Logins per address.",
             "SPREAD_LOGIN_RATE_LIMIT"),
@@ -119,8 +119,31 @@ SETTINGS = [
             "SPREAD_SUGGESTIONS_SYNC_REFIT_LIMIT", int),
     Setting("SUGGESTIONS_TOP_K_TABLE", True, "Keep a precomputed table of each profile's best "
             "partners with the similarity index.", "SPREAD_SUGGESTIONS_TOP_K_TABLE", _flag),
-    Setting("PAIRING_IN_BACKGROUND", True, "Pairing runs run in a background thread (off: in "
-            "the request that starts them).", "SPREAD_PAIRING_IN_BACKGROUND", _flag),
+    Setting("PAIRING_IN_BACKGROUND", True, "Pairing runs go to the task queue (off: they run "
+            "in the request that starts them).", "SPREAD_PAIRING_IN_BACKGROUND", _flag),
+    Setting("RATELIMIT_KEY_PREFIX", "spread", "Prefix of the rate-limit counters' keys; "
+            "installations sharing one Redis need their own.", "SPREAD_RATELIMIT_KEY_PREFIX"),
+    Setting("REDIS_URL", None, "Redis (redis://host:6379/0) for the task queue and the rate "
+            "limits; unset: SQLite queue in the instance folder, per-process counters.",
+            "SPREAD_REDIS_URL"),
+    Setting("QUEUE_NAME", "spread", "The queue's name (its Redis keys).", "SPREAD_QUEUE_NAME"),
+    Setting("QUEUE_PATH", None, "The SQLite queue file when no Redis is set (default: "
+            "instance/queue.sqlite3).", "SPREAD_QUEUE_PATH"),
+    Setting("QUEUE_IMMEDIATE", None, "Run queue tasks at once in the calling process (unset: "
+            "only when TESTING).", "SPREAD_QUEUE_IMMEDIATE", _flag),
+    Setting("QUEUE_WORKERS", 2, "Threads of the queue's worker (flask --app wsgi worker).",
+            "SPREAD_QUEUE_WORKERS", int),
+    Setting("PAIRING_RUN_HEARTBEAT_SECONDS", 10.0, "A pairing run's process records a "
+            "heartbeat this often.", "SPREAD_PAIRING_RUN_HEARTBEAT_SECONDS", float),
+    Setting("PAIRING_RUN_STALE_SECONDS", 120.0, "A run silent for longer is failed by the "
+            "sweep, freeing its round.", "SPREAD_PAIRING_RUN_STALE_SECONDS", float),
+    Setting("PAIRING_RUN_QUEUED_TIMEOUT", 3600.0, "A run no worker picked up within this many "
+            "seconds is failed.", "SPREAD_PAIRING_RUN_QUEUED_TIMEOUT", float),
+    Setting("CSV_IMPORT_SYNC_ROWS", 2000, "A confirmed registrations CSV with more rows is "
+            "imported by the queue's worker.", "SPREAD_CSV_IMPORT_SYNC_ROWS", int),
+    Setting("LOG_FORMAT", "text", "json: one JSON object per log line, with the request id.",
+            "SPREAD_LOG_FORMAT"),
+    Setting("LOG_LEVEL", "INFO", "Log level of spread's own loggers.", "SPREAD_LOG_LEVEL"),
 ]
 DECLARED = {setting.name for setting in SETTINGS}
 
@@ -136,6 +159,8 @@ def default_config(instance_path: str) -> dict:
     config["SECRET_KEY"] = config["SECRET_KEY"] or _instance_secret_key(instance_path)
     config["SQLALCHEMY_DATABASE_URI"] = config["SQLALCHEMY_DATABASE_URI"] or (
         "sqlite:///" + str(Path(instance_path) / "spread.sqlite3"))
+    config["RATELIMIT_STORAGE_URI"] = (config["RATELIMIT_STORAGE_URI"] or config["REDIS_URL"]
+                                       or "memory://")
     config.update(SESSION_COOKIE_SECURE=https, REMEMBER_COOKIE_SECURE=https,
                   PREFERRED_URL_SCHEME="https" if https else "http")
     return config

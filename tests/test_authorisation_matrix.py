@@ -158,6 +158,9 @@ ROWS = [
     row("POST", "/register",                                        422, 422, 422, 422, 422,
         form={"email": "not an address", "name": "Ny", "password": PASSWORD}),
     row("GET", "/language/<code>",                                  302, 302, 302, 302, 302),
+    # --- health and readiness, for load balancers (open to anyone, touch nothing private)
+    row("GET", "/healthz",                                          200, 200, 200, 200, 200),
+    row("GET", "/readyz",                                           200, 200, 200, 200, 200),
     row("GET", "/confirm/<token>",                                  302, 302, 302, 302, 302,
         args={"token": W.confirm_token}, writes=True),
     row("GET", "/password/forgot",                                  200, 200, 200, 200, 200),

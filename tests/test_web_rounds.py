@@ -424,7 +424,7 @@ def test_run_page_reloads_itself_while_running(client, login, people, open_round
     html = page(client.get(f"/rounds/{round_.id}/runs/{run.id}?refresh=off"))
     assert 'http-equiv="refresh"' not in html
     response = client.post(f"/rounds/{round_.id}/run", data={"method": "optimal"})
-    assert response.status_code == 422
+    assert response.status_code == 409
     assert "A pairing run for this round is under way already." in page(response)
 
 

@@ -8,6 +8,7 @@ from flask_smorest import abort
 from spread.api.common import ApiBlueprint
 from spread.auth import requires
 from spread.extensions import db
+from spread.rate_limits import login_attempt
 from spread.schemas.users import (
     AcceptedSchema,
     RegisterSchema,
@@ -43,9 +44,11 @@ def register(data: dict):
                                       429: "Too many failed attempts"})
 def create_token(data: dict):
     """Exchange email and password for a bearer token (shown only in this answer)."""
-    user = user_service.authenticate(data["email"], data["password"])
-    if user is None:
-        abort(401, message=_("Wrong email or password."))
+    with login_attempt(data["email"]) as attempt:
+        user = user_service.authenticate(data["email"], data["password"])
+        if user is None:
+            attempt.wrong_password()
+            abort(401, message=_("Wrong email or password."))
     if not user.is_confirmed:
         signup.send_confirmation(user)
         db.session.commit()

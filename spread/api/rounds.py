@@ -12,6 +12,7 @@ from spread.api.common import (
 )
 from spread.auth import allow, can_edit_profile, is_coordinator, requires
 from spread.extensions import db
+from spread.jobs import pairing as pairing_jobs
 from spread.models import Interest, Pair, PairingRun, Profile, Round, RoundState
 from spread.read_models.lookups import profile_or_invalid
 from spread.read_models.rounds import interests_seen_by
@@ -222,14 +223,14 @@ def delete_interest(round_id: int, interest_id: int):
 @requires(is_coordinator)
 @blp.arguments(RunRequestSchema)
 @blp.response(202, PairingRunSchema)
-@blp.errors(401, 403, 404)
+@blp.errors(401, 403, 404, 409, describe={409: "A run of this round is under way"})
 def start_run(data: dict, round_id: int):
     """Run the pairing (optimal or stable); poll the run for its progress and result."""
     round_ = coordinated_round(round_id)
     run = pairing_runs.start_run(round_, data["method"], current_user, data["only_unpaired"])
     db.session.commit()
     if current_app.config["PAIRING_IN_BACKGROUND"]:
-        pairing_runs.run_in_background(current_app._get_current_object(), run.id)
+        pairing_jobs.enqueue_run(run.id)
     else:
         pairing_runs.execute_run(run)
     return run

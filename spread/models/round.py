@@ -200,6 +200,15 @@ class PairingRun(db.Model):
     started_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Written by the process computing the run; a run whose heartbeat stops is swept to failed.
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        # One running run per round, enforced by the database (SQLite and PostgreSQL).
+        Index("uq_pairing_runs_one_running", "round_id", unique=True,
+              sqlite_where=text("status = 'running'"),
+              postgresql_where=text("status = 'running'")),
+    )
 
 
 class AuditEvent(db.Model):

@@ -1,7 +1,8 @@
 """Sending email: every message is kept in the outbox; SMTP delivers it when configured.
 
 Without ``SPREAD_SMTP_HOST`` (development, tests) the outbox is the only delivery: admins and
-coordinators read it at /outbox. A ``key`` makes a message idempotent: a second message with the
+coordinators read it at /outbox. With it, the queue's worker delivers each message after the
+request commits (spread/jobs/mail.py, with retries), so no request waits for the mail server. A ``key`` makes a message idempotent: a second message with the
 same key is not sent (reminders use this never to repeat themselves).
 """
 from __future__ import annotations
@@ -33,7 +34,10 @@ def send_mail(to: str, subject: str, body: str, kind: str = "message",
     db.session.add(message)
     db.session.flush()
     if current_app.config.get("SMTP_HOST"):
-        message.delivered = deliver(message)
+        from spread.jobs.mail import deliver_mail  # the job module imports this one
+        from spread.queue import enqueue_after_commit
+
+        enqueue_after_commit(db.session(), deliver_mail, message.id)
     return message
 
 
@@ -44,7 +48,8 @@ def header_text(text: str, limit: int = SUBJECT_LIMIT) -> str:
 
 
 def deliver(message: OutboxMessage) -> bool:
-    """Send one message over SMTP; failures are logged and leave it undelivered in the outbox."""
+    """Send one message over SMTP and return True; raises OSError or SMTPException when that
+    fails (the queue's task then tries again later)."""
     config = current_app.config
     email = EmailMessage()
     email["From"] = config["MAIL_FROM"]
@@ -58,7 +63,7 @@ def deliver(message: OutboxMessage) -> bool:
             if config.get("SMTP_USERNAME"):
                 smtp.login(config["SMTP_USERNAME"], config["SMTP_PASSWORD"])
             smtp.send_message(email)
-        return True
-    except (OSError, smtplib.SMTPException):
-        logger.exception("could not deliver mail %s to %s", message.id, message.to)
-        return False
+    except (OSError, smtplib.SMTPException) as error:
+        logger.warning("could not deliver mail %s to %s: %s", message.id, message.to, error)
+        raise
+    return True

@@ -11,6 +11,8 @@ from marshmallow import ValidationError
 from spread.auth import requires
 from spread.extensions import db
 from spread.read_models import dialogue_workspace
+from spread.jobs import accounts as account_jobs
+from spread.rate_limits import login_attempt
 from spread.schemas.messages import translate_errors
 from spread.schemas.users import (
     LoginSchema,
@@ -73,7 +75,10 @@ def login():
     if request.method == "POST":
         data, errors = load_form(LoginSchema(), request.form)
         if data is not None:
-            user = user_service.authenticate(data["email"], data["password"])
+            with login_attempt(data["email"]) as attempt:
+                user = user_service.authenticate(data["email"], data["password"])
+                if user is None:
+                    attempt.wrong_password()
             if user is not None and not user.is_confirmed:
                 signup.send_confirmation(user)
                 db.session.commit()
@@ -96,8 +101,7 @@ def forgot_password():
     if request.method == "POST":
         data, errors = load_form(PasswordResetRequestSchema(), request.form)
         if data is not None:
-            signup.request_password_reset(data["email"])
-            db.session.commit()
+            account_jobs.send_password_reset(data["email"])  # same for every address
             return render_template("account/check_inbox.html", email=data["email"],
                                    purpose="reset")
     status = 422 if errors else 200

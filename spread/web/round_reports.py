@@ -8,6 +8,7 @@ from flask_login import current_user
 from spread.api.round_reports import csv_response
 from spread.auth import allow, requires
 from spread.extensions import db
+from spread.jobs import imports as import_jobs
 from spread.models import Round
 from spread.services import dashboard, round_csv
 from spread.web import bp
@@ -32,6 +33,11 @@ def round_import(round_id: int):
                                columns=round_csv.COLUMNS)
     if request.form.get("confirm"):
         content = request.form.get("content", "")
+        if import_jobs.runs_in_background(content):
+            import_jobs.import_registrations(round_.id, current_user.id, content)
+            flash(_("The file is large, so it is imported in the background: you get a mail "
+                    "when it is done."), "info")
+            return redirect(url_for("web.round_dashboard", round_id=round_.id))
         try:
             preview = round_csv.import_registrations(round_, content, current_user)
         except round_csv.ImportRejected as rejected:

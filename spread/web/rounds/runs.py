@@ -10,6 +10,7 @@ from werkzeug.datastructures import MultiDict
 from spread import labels
 from spread.auth import is_coordinator, requires
 from spread.extensions import db
+from spread.jobs import pairing as pairing_jobs
 from spread.models import PairingRun
 from spread.read_models.rounds import recent_runs, unpaired_of
 from spread.schemas.rounds import RunRequestSchema
@@ -47,9 +48,9 @@ def run_pairing(round_id: int):
 
 
 def _execute(run: PairingRun) -> None:
-    """Run in a background thread, or right here when PAIRING_IN_BACKGROUND is off."""
+    """Hand the run to the task queue, or run it right here when PAIRING_IN_BACKGROUND is off."""
     if current_app.config["PAIRING_IN_BACKGROUND"]:
-        pairing_runs.run_in_background(current_app._get_current_object(), run.id)
+        pairing_jobs.enqueue_run(run.id)
         return
     try:
         pairing_runs.execute_run(run)

@@ -1,6 +1,6 @@
 """model store: versioned match models and fitted models
 
-Revision ID: 0005_matchmaking
+Revision ID: 0005
 Revises: 0004
 Create Date: 2026-12-03 23:20:00
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0005_matchmaking'
+revision = '0005'
 down_revision = '0004'
 branch_labels = None
 depends_on = None
