@@ -5,12 +5,14 @@ import itertools
 import threading
 from collections.abc import Callable, Iterator
 from datetime import date
+from unittest.mock import patch
 
 import pytest
 from flask import Flask, g
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import delete
+from werkzeug.security import generate_password_hash
 from werkzeug.serving import make_server
 
 from spread import create_app
@@ -21,6 +23,14 @@ from spread.services.suggestions import engine, register_suggestions
 from tests.databases import fresh_database
 
 PASSWORD = "correct horse battery"
+# Test accounts get a one-round hash: scrypt costs about 0.1 s per hash and per login, and the
+# suite makes thousands of accounts and logins. Accounts made through sign-up, the admin pages
+# or a password change still get the app's real hash.
+QUICK_HASH_METHOD = "pbkdf2:sha256:1"
+
+
+def _set_quick_password(user: User, password: str) -> None:
+    user.password_hash = generate_password_hash(password, method=QUICK_HASH_METHOD)
 _counter = itertools.count(1)
 
 
@@ -119,7 +129,8 @@ def create_user(app: Flask) -> Callable[..., User]:
         n = next(_counter)
         data = {"email": email or f"user{n}@example.dk", "name": name or f"User {n}",
                 "password": PASSWORD, "locale": locale}
-        user = user_service.register_user(data, Role(role))
+        with patch.object(User, "set_password", _set_quick_password):
+            user = user_service.register_user(data, Role(role))
         db.session.commit()
         return user
 
