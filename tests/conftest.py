@@ -21,6 +21,15 @@ from spread.models import Organisation, Profile, Role, User
 from spread.services import users as user_service
 from spread.services.suggestions import engine, register_suggestions
 from tests.databases import fresh_database
+from tests.factories import (  # noqa: F401  (fixtures for every test module)
+    create_entry,
+    create_pair,
+    create_round,
+    enrol,
+    express_interest,
+    publish,
+    publish_pair,
+)
 
 PASSWORD = "correct horse battery"
 # Test accounts get a one-round hash: scrypt costs about 0.1 s per hash and per login, and the
@@ -97,9 +106,13 @@ def make_app(database_url: str) -> Iterator[Callable[..., Flask]]:
 
 @pytest.fixture
 def app(_session_app: Flask) -> Iterator[Flask]:
-    """The app, with an empty database and a fresh suggestion index after every test."""
+    """The app, with an empty database, its configuration as it was and a fresh suggestion
+    index after every test."""
+    config = dict(_session_app.config)
     with _session_app.app_context():
         yield _session_app
+        _session_app.config.clear()
+        _session_app.config.update(config)
         engine().wait_for_refit(timeout=60)
         register_suggestions(_session_app)
         db.session.remove()

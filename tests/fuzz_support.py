@@ -8,11 +8,11 @@ from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from spread.extensions import db
-from spread.models import Dialogue, Interest, LogEntry, NextAction, Pair, Role, User
+from spread.models import Interest, LogEntry, NextAction, Pair, Role, User
 from spread.models.base import utcnow
-from spread.services import users as user_service
 from tests.conftest import PASSWORD
-from tests.rounds_helpers import DIALOGUE_ROUND, move, publish_one_pair
+from tests.factories import token_headers
+from tests.rounds_helpers import DIALOGUE_ROUND, move
 
 # The world is seeded again for every fuzzed operation: a one-round hash keeps that cheap.
 _QUICK_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1")
@@ -37,11 +37,7 @@ def quick_user(role: Role | str = Role.PARTICIPANT, **_ignored) -> User:
     return user
 
 
-def quick_token(user: User) -> dict[str, str]:
-    """Headers with a fresh bearer token of ``user`` (no password round trip)."""
-    _token, secret = user_service.create_api_token(user, "fuzz")
-    db.session.commit()
-    return {"Authorization": f"Bearer {secret}", "Accept-Language": "en"}
+quick_token = token_headers
 
 
 def _post(client, url: str, headers: dict, json: dict, status: int = 201) -> dict:
@@ -50,7 +46,7 @@ def _post(client, url: str, headers: dict, json: dict, status: int = 201) -> dic
     return response.json
 
 
-def build_world(client, create_profile, create_organisation) -> FuzzWorld:
+def build_world(client, publish_pair, create_profile, create_organisation) -> FuzzWorld:
     """Seed a world in which every path parameter of the API can name an existing object.
 
     The fuzzed participant is the giver of a published pair (so its dialogue is theirs to
@@ -58,12 +54,10 @@ def build_world(client, create_profile, create_organisation) -> FuzzWorld:
     with stated interest; the coordinator also has a round in review whose pairs a finished
     pairing run proposed, and a draft round.
     """
-    published = publish_one_pair(client, quick_user, create_profile, create_organisation,
-                                 quick_token)
+    published = publish_pair()
     users, headers = published.users, published.headers
     participant, coordinator = headers["giver"], headers["coordinator"]
-    dialogue_id = db.session.scalar(select(Dialogue.id).where(
-        Dialogue.pair_id == published.pair_id))
+    dialogue_id = published.dialogue_id
     _post(client, f"/api/v1/dialogues/{dialogue_id}/entries", participant, {
         "phase": 1, "note": "Vi mødtes og så løsningen i brug.",
         "links": ["https://example.dk/plan"],

@@ -66,9 +66,9 @@ def app(app):
 
 
 @pytest.fixture
-def world(client, create_profile, create_organisation):
+def world(client, publish_pair, create_profile, create_organisation):
     """A seeded world: a published pair with a dialogue, open, in-review and draft rounds."""
-    return build_world(client, create_profile, create_organisation)
+    return build_world(client, publish_pair, create_profile, create_organisation)
 
 
 def path_hook(ids: dict) -> HookDispatcher:
