@@ -1,6 +1,7 @@
 """Helpers for tests of rounds driven over the API: move a round, run the pairing."""
 from __future__ import annotations
 
+
 def move(client, headers, round_id, *states):
     """Move a round through ``states`` over the API, asserting each step works."""
     for state in states:
