@@ -42,90 +42,105 @@ def coordinator_of(round_: Round) -> User:
     return db.session.get(User, round_.created_by_id)
 
 
+def make_round(coordinator: User, state: str = "draft", **fields) -> Round:
+    """A round made by ``coordinator`` and moved to ``state`` (draft, open, pairing, review).
+
+    ``fields`` are the API's round fields; the dates default to ROUND_DATES, min_fit to 0.
+    """
+    data = {"name": f"Innovationspraktik {next(_numbers)}", **ROUND_DATES, "min_fit": 0.0,
+            **fields}
+    round_ = rounds.create_round(RoundSchema().load(data), coordinator)
+    for step in PATH_TO[state]:
+        rounds.transition(round_, step, coordinator)
+    db.session.commit()
+    return round_
+
+
+def enrol_profiles(round_: Round, *profiles: Profile, actor: User | None = None
+                   ) -> list[Enrolment]:
+    """Enrol ``profiles`` in ``round_``: by ``actor``, or by its coordinator (also after
+    registration closed)."""
+    by_coordinator = actor is None
+    actor = actor or coordinator_of(round_)
+    made = [enrolments.enrol(round_, profile, actor, by_coordinator=by_coordinator)
+            for profile in profiles]
+    db.session.commit()
+    return made
+
+
+def make_interest(round_: Round, from_profile: Profile, to_profile: Profile) -> Interest:
+    """``from_profile``'s owner states interest in ``to_profile`` (both enrolled)."""
+    interest = enrolments.express_interest(round_, from_profile, to_profile, from_profile.owner)
+    db.session.commit()
+    return interest
+
+
+def make_pair(round_: Round, taker: Profile, giver: Profile, approve: bool = False) -> Pair:
+    """The round's coordinator pairs two enrolled profiles by hand (and approves the pair).
+
+    The round must be in pairing or review.
+    """
+    coordinator = coordinator_of(round_)
+    pair = pairs.pair_by_hand(round_, taker, giver, coordinator)
+    if approve:
+        pairs.approve(pair, coordinator)
+    db.session.commit()
+    return pair
+
+
+def publish_round(round_: Round) -> Round:
+    """Move a round with an approved pair from pairing or review to published."""
+    coordinator = coordinator_of(round_)
+    if round_.state == "pairing":
+        rounds.transition(round_, "review", coordinator)
+    publishing.publish(round_, coordinator)
+    db.session.commit()
+    return round_
+
+
+def make_entry(dialogue: Dialogue, side: str, phase: int = 1,
+               note: str = "Vi har holdt det første møde.", **fields) -> LogEntry:
+    """The side's owner logs an entry; ``fields`` are the API's (decisions, links,
+    next_actions)."""
+    data = EntryInputSchema().load({"phase": phase, "note": note, **fields})
+    entry = dialogues.create_entry(dialogue, side, dialogues.owner_of(dialogue, side), data)
+    db.session.commit()
+    return entry
+
+
 @pytest.fixture
 def create_round(app, create_user) -> Callable[..., Round]:
-    """Factory: create_round(state="draft", coordinator=None, **fields) -> committed Round.
-
-    ``state`` is draft, open, pairing or review; ``fields`` are the API's round fields.
-    """
+    """Factory: create_round(state="draft", coordinator=None, **fields) -> see make_round;
+    without a coordinator a new one makes the round."""
 
     def factory(state: str = "draft", coordinator: User | None = None, **fields) -> Round:
-        coordinator = coordinator or create_user(role="coordinator")
-        data = {"name": f"Innovationspraktik {next(_numbers)}", **ROUND_DATES, "min_fit": 0.0,
-                **fields}
-        round_ = rounds.create_round(RoundSchema().load(data), coordinator)
-        for step in PATH_TO[state]:
-            rounds.transition(round_, step, coordinator)
-        db.session.commit()
-        return round_
+        return make_round(coordinator or create_user(role="coordinator"), state, **fields)
 
     return factory
 
 
 @pytest.fixture
 def enrol(app) -> Callable[..., list[Enrolment]]:
-    """Factory: enrol(round_, *profiles, actor=None) -> their committed enrolments.
-
-    Without ``actor`` the round's coordinator enrols them (also after registration closed).
-    """
-
-    def factory(round_: Round, *profiles: Profile, actor: User | None = None
-                ) -> list[Enrolment]:
-        by_coordinator = actor is None
-        actor = actor or coordinator_of(round_)
-        made = [enrolments.enrol(round_, profile, actor, by_coordinator=by_coordinator)
-                for profile in profiles]
-        db.session.commit()
-        return made
-
-    return factory
+    """Factory: enrol(round_, *profiles, actor=None) -> see enrol_profiles."""
+    return enrol_profiles
 
 
 @pytest.fixture
 def express_interest(app) -> Callable[..., Interest]:
-    """Factory: express_interest(round_, from_profile, to_profile) -> committed Interest."""
-
-    def factory(round_: Round, from_profile: Profile, to_profile: Profile) -> Interest:
-        interest = enrolments.express_interest(round_, from_profile, to_profile,
-                                               from_profile.owner)
-        db.session.commit()
-        return interest
-
-    return factory
+    """Factory: express_interest(round_, from_profile, to_profile) -> see make_interest."""
+    return make_interest
 
 
 @pytest.fixture
 def create_pair(app) -> Callable[..., Pair]:
-    """Factory: create_pair(round_, taker, giver, approve=False) -> committed Pair.
-
-    The round must be in pairing or review with both profiles enrolled; its coordinator pairs
-    them by hand (and approves the pair with ``approve``).
-    """
-
-    def factory(round_: Round, taker: Profile, giver: Profile, approve: bool = False) -> Pair:
-        coordinator = coordinator_of(round_)
-        pair = pairs.pair_by_hand(round_, taker, giver, coordinator)
-        if approve:
-            pairs.approve(pair, coordinator)
-        db.session.commit()
-        return pair
-
-    return factory
+    """Factory: create_pair(round_, taker, giver, approve=False) -> see make_pair."""
+    return make_pair
 
 
 @pytest.fixture
 def publish(app) -> Callable[[Round], Round]:
-    """Factory: publish(round_) -> the round, moved from pairing or review to published."""
-
-    def factory(round_: Round) -> Round:
-        coordinator = coordinator_of(round_)
-        if round_.state == "pairing":
-            rounds.transition(round_, "review", coordinator)
-        publishing.publish(round_, coordinator)
-        db.session.commit()
-        return round_
-
-    return factory
+    """Factory: publish(round_) -> see publish_round."""
+    return publish_round
 
 
 @dataclass
@@ -173,17 +188,5 @@ def publish_pair(create_user, create_organisation, create_profile, create_round,
 
 @pytest.fixture
 def create_entry(app) -> Callable[..., LogEntry]:
-    """Factory: create_entry(dialogue, side, phase=1, note=..., **fields) -> committed LogEntry.
-
-    ``fields`` are the API's entry fields (decisions, links, next_actions); the side's owner
-    writes it.
-    """
-
-    def factory(dialogue: Dialogue, side: str, phase: int = 1,
-                note: str = "Vi har holdt det første møde.", **fields) -> LogEntry:
-        data = EntryInputSchema().load({"phase": phase, "note": note, **fields})
-        entry = dialogues.create_entry(dialogue, side, dialogues.owner_of(dialogue, side), data)
-        db.session.commit()
-        return entry
-
-    return factory
+    """Factory: create_entry(dialogue, side, phase=1, note=..., **fields) -> see make_entry."""
+    return make_entry
