@@ -40,6 +40,8 @@ QUICK_HASH_METHOD = "pbkdf2:sha256:1"
 
 def _set_quick_password(user: User, password: str) -> None:
     user.password_hash = generate_password_hash(password, method=QUICK_HASH_METHOD)
+
+
 _counter = itertools.count(1)
 
 
