@@ -124,6 +124,14 @@ def ensure_axe() -> None:
     run(npm, "ci", "--silent", "--no-audit", "--no-fund", "--prefix", folder)
 
 
+def with_workers(argv: list[str]) -> list[str]:
+    """Spread the tests over one pytest-xdist worker per core, unless the caller chose
+    (``-n 0`` runs them in this process)."""
+    chosen = any((a.startswith("-n") and not a.startswith("--")) or a.startswith("--numprocesses")
+                 or a == "no:xdist" for a in argv)
+    return argv if chosen else ["-n", "auto", *argv]
+
+
 def command_test(argv: list[str]) -> None:
     """Run the whole suite on SQLite, and again on PostgreSQL when SPREAD_TEST_DATABASE_URL is set."""
     ensure_venv("test")
@@ -132,6 +140,7 @@ def command_test(argv: list[str]) -> None:
     ensure_axe()
     postgres = os.environ.get("SPREAD_TEST_DATABASE_URL")
     sqlite_env = {k: v for k, v in os.environ.items() if k != "SPREAD_TEST_DATABASE_URL"}
+    argv = with_workers(argv)
     say("running the test suite on SQLite")
     code = run(PYTHON, "-m", "pytest", *argv, env=sqlite_env, check=False)
     if postgres:

@@ -25,29 +25,28 @@ from sqlalchemy import delete, insert, select
 from spread.extensions import db
 from spread.models import User
 from spread.models.matching_state import bump_profiles_version
-from spread.schemas.dialogues import EntryInputSchema
-from spread.schemas.rounds import RoundSchema
 from spread.services import (
     dialogues,
-    enrolments,
     organisations,
     pairing_runs,
-    pairs,
     profiles,
-    publishing,
     rounds,
 )
 from spread.services.account_links import CONFIRM, RESET, make_link_token
 from spread.services.suggestions import engine
+from tests.factories import (
+    enrol_profiles,
+    make_entry,
+    make_interest,
+    make_pair,
+    make_round,
+    publish_round,
+)
 
 #: The callers of every row, in the order they call (denied ones before allowed ones).
 CALLERS = ("anonymous", "other", "owner", "coordinator", "admin")
 ROLES = {"owner": "participant", "partner": "participant", "other": "participant",
          "coordinator": "coordinator", "admin": "admin"}
-ROUND = {
-    "registration_opens": "2027-01-01", "registration_closes": "2027-02-01",
-    "internship_start": "2027-03-01", "internship_end": "2027-03-31", "min_fit": 0.0,
-}
 TEXT = "Hverdagsrehabilitering i hjemmeplejen for ældre borgere med træning i eget hjem."
 
 
@@ -117,13 +116,6 @@ def _profile(owner: User, org, side: str, title: str, **extra):
     return profiles.create_profile(data, owner)
 
 
-def _round(name: str, coordinator: User, *states: str):
-    round_ = rounds.create_round(RoundSchema().load({"name": name, **ROUND}), coordinator)
-    for state in states:
-        rounds.transition(round_, state, coordinator)
-    return round_
-
-
 def build_world(users: dict[str, User]) -> dict:
     """Create the world (see the module docstring), commit, and return the ids by name."""
     owner, partner, coordinator = users["owner"], users["partner"], users["coordinator"]
@@ -143,45 +135,37 @@ def build_world(users: dict[str, User]) -> dict:
     giver_c = _profile(partner, org_c, "giver", "Digital genoptræning")
 
     # The published round: the owner's giver paired with the partner's taker, in dialogue.
-    published = _round("Praktik 2027", coordinator, "open")
-    for profile in (giver, taker):
-        enrolments.enrol(published, profile, coordinator)
+    published = make_round(coordinator, "open", name="Praktik 2027")
+    enrol_profiles(published, giver, taker)
     rounds.transition(published, "pairing", coordinator)
-    approved = pairs.pair_by_hand(published, taker, giver, coordinator)
-    pairs.approve(approved, coordinator)
-    rounds.transition(published, "review", coordinator)
-    publishing.publish(published, coordinator)
+    approved = make_pair(published, taker, giver, approve=True)
+    publish_round(published)
     dialogue = dialogues.dialogue_of_pair(approved)
-    entry = dialogues.create_entry(dialogue, "giver", owner, EntryInputSchema().load({
-        "phase": 1, "note": "Vi har holdt det første møde.",
-        "next_actions": [{"description": "Send materialet", "owner": "giver",
-                          "due": "2099-01-01"}]}))
+    entry = make_entry(dialogue, "giver", next_actions=[
+        {"description": "Send materialet", "owner": "giver", "due": "2099-01-01"}])
 
     # The open round: the owner's giver enrolled with interest in the partner's taker.
-    open_round = _round("Praktik 2028", coordinator, "open")
-    for profile in (giver, taker, taker_2):
-        enrolments.enrol(open_round, profile, coordinator)
-    interest = enrolments.express_interest(open_round, giver, taker, owner)
+    open_round = make_round(coordinator, "open", name="Praktik 2028")
+    enrol_profiles(open_round, giver, taker, taker_2)
+    interest = make_interest(open_round, giver, taker)
 
     # The pairing round, with one finished run.
-    pairing = _round("Praktik 2029", coordinator, "open")
-    for profile in (giver, taker):
-        enrolments.enrol(pairing, profile, coordinator)
+    pairing = make_round(coordinator, "open", name="Praktik 2029")
+    enrol_profiles(pairing, giver, taker)
     rounds.transition(pairing, "pairing", coordinator)
     run = pairing_runs.start_run(pairing, "optimal", coordinator)
     db.session.commit()
     pairing_runs.execute_run(run)
 
     # The review round: two proposed pairs (to approve, reject and swap) and room for more.
-    review = _round("Praktik 2030", coordinator, "open")
-    for profile in (giver, giver_c, taker, taker_2, spare):
-        enrolments.enrol(review, profile, coordinator)
+    review = make_round(coordinator, "open", name="Praktik 2030")
+    enrol_profiles(review, giver, giver_c, taker, taker_2, spare)
     rounds.transition(review, "pairing", coordinator)
-    proposed = pairs.pair_by_hand(review, taker, giver, coordinator)
-    proposed_2 = pairs.pair_by_hand(review, taker_2, giver_c, coordinator)
+    proposed = make_pair(review, taker, giver)
+    proposed_2 = make_pair(review, taker_2, giver_c)
     rounds.transition(review, "review", coordinator)
 
-    draft = _round("Praktik 2031", coordinator)
+    draft = make_round(coordinator, name="Praktik 2031")
 
     # Someone who signed up but has not yet followed the link in the confirmation mail.
     newcomer = User(email="newcomer@example.dk", name="Ny Bruger", role="participant")

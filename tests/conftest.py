@@ -5,12 +5,14 @@ import itertools
 import threading
 from collections.abc import Callable, Iterator
 from datetime import date
+from unittest.mock import patch
 
 import pytest
 from flask import Flask, g
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import delete
+from werkzeug.security import generate_password_hash
 from werkzeug.serving import make_server
 
 from spread import create_app
@@ -19,8 +21,27 @@ from spread.models import Organisation, Profile, Role, User
 from spread.services import users as user_service
 from spread.services.suggestions import engine, register_suggestions
 from tests.databases import fresh_database
+from tests.factories import (  # noqa: F401  (fixtures for every test module)
+    create_entry,
+    create_pair,
+    create_round,
+    enrol,
+    express_interest,
+    publish,
+    publish_pair,
+)
 
 PASSWORD = "correct horse battery"
+# Test accounts get a one-round hash: scrypt costs about 0.1 s per hash and per login, and the
+# suite makes thousands of accounts and logins. Accounts made through sign-up, the admin pages
+# or a password change still get the app's real hash.
+QUICK_HASH_METHOD = "pbkdf2:sha256:1"
+
+
+def _set_quick_password(user: User, password: str) -> None:
+    user.password_hash = generate_password_hash(password, method=QUICK_HASH_METHOD)
+
+
 _counter = itertools.count(1)
 
 
@@ -87,9 +108,13 @@ def make_app(database_url: str) -> Iterator[Callable[..., Flask]]:
 
 @pytest.fixture
 def app(_session_app: Flask) -> Iterator[Flask]:
-    """The app, with an empty database and a fresh suggestion index after every test."""
+    """The app, with an empty database, its configuration as it was and a fresh suggestion
+    index after every test."""
+    config = dict(_session_app.config)
     with _session_app.app_context():
         yield _session_app
+        _session_app.config.clear()
+        _session_app.config.update(config)
         engine().wait_for_refit(timeout=60)
         register_suggestions(_session_app)
         db.session.remove()
@@ -119,7 +144,8 @@ def create_user(app: Flask) -> Callable[..., User]:
         n = next(_counter)
         data = {"email": email or f"user{n}@example.dk", "name": name or f"User {n}",
                 "password": PASSWORD, "locale": locale}
-        user = user_service.register_user(data, Role(role))
+        with patch.object(User, "set_password", _set_quick_password):
+            user = user_service.register_user(data, Role(role))
         db.session.commit()
         return user
 

@@ -1,22 +1,19 @@
 """A realistic world for fuzzing the API, and the ids its path parameters can reach."""
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
-from werkzeug.security import generate_password_hash
 
 from spread.extensions import db
-from spread.models import Dialogue, Interest, LogEntry, NextAction, Pair, Role, User
-from spread.models.base import utcnow
-from spread.services import users as user_service
-from tests.conftest import PASSWORD
-from tests.rounds_helpers import DIALOGUE_ROUND, move, publish_one_pair
-
-# The world is seeded again for every fuzzed operation: a one-round hash keeps that cheap.
-_QUICK_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1")
-_numbers = itertools.count(1)
+from spread.models import Dialogue, Interest, LogEntry, NextAction, Pair
+from spread.services import organisations, pairing_runs, rounds
+from tests.factories import (
+    enrol_profiles,
+    make_entry,
+    make_interest,
+    make_round,
+)
 
 
 @dataclass
@@ -27,30 +24,7 @@ class FuzzWorld:
     ids: dict = field(default_factory=dict)
 
 
-def quick_user(role: Role | str = Role.PARTICIPANT, **_ignored) -> User:
-    """A confirmed account with the tests' password, made without the slow password hash."""
-    n = next(_numbers)
-    user = User(email=f"fuzz{n}@example.dk", name=f"Fuzz {n}", role=Role(role).value,
-                email_confirmed_at=utcnow(), password_hash=_QUICK_HASH)
-    db.session.add(user)
-    db.session.commit()
-    return user
-
-
-def quick_token(user: User) -> dict[str, str]:
-    """Headers with a fresh bearer token of ``user`` (no password round trip)."""
-    _token, secret = user_service.create_api_token(user, "fuzz")
-    db.session.commit()
-    return {"Authorization": f"Bearer {secret}", "Accept-Language": "en"}
-
-
-def _post(client, url: str, headers: dict, json: dict, status: int = 201) -> dict:
-    response = client.post(url, json=json, headers=headers)
-    assert response.status_code == status, (url, response.json)
-    return response.json
-
-
-def build_world(client, create_profile, create_organisation) -> FuzzWorld:
+def build_world(publish_pair, create_profile, create_organisation) -> FuzzWorld:
     """Seed a world in which every path parameter of the API can name an existing object.
 
     The fuzzed participant is the giver of a published pair (so its dialogue is theirs to
@@ -58,20 +32,17 @@ def build_world(client, create_profile, create_organisation) -> FuzzWorld:
     with stated interest; the coordinator also has a round in review whose pairs a finished
     pairing run proposed, and a draft round.
     """
-    published = publish_one_pair(client, quick_user, create_profile, create_organisation,
-                                 quick_token)
+    published = publish_pair()
     users, headers = published.users, published.headers
     participant, coordinator = headers["giver"], headers["coordinator"]
-    dialogue_id = db.session.scalar(select(Dialogue.id).where(
-        Dialogue.pair_id == published.pair_id))
-    _post(client, f"/api/v1/dialogues/{dialogue_id}/entries", participant, {
-        "phase": 1, "note": "Vi mødtes og så løsningen i brug.",
-        "links": ["https://example.dk/plan"],
-        "next_actions": [{"description": "Send planen", "owner": "taker", "due": "2027-04-01"}],
-    })
-    own_organisation = _post(client, "/api/v1/organisations/", participant,
-                             {"name": "Fuzz Kommune", "kind": "municipality",
-                              "region": "hovedstaden"})["id"]
+    dialogue_id = published.dialogue_id
+    make_entry(db.session.get(Dialogue, dialogue_id), "giver",
+               note="Vi mødtes og så løsningen i brug.", links=["https://example.dk/plan"],
+               next_actions=[{"description": "Send planen", "owner": "taker",
+                              "due": "2099-04-01"}])
+    own_organisation = organisations.create_organisation(
+        {"name": "Fuzz Kommune", "kind": "municipality", "region": "hovedstaden",
+         "country": "DK"}, users["giver"]).id
     own_taker = create_profile("taker", owner=users["giver"],
                                organisation=published.giver.organisation,
                                title="Digital hjemmepleje", sectors=["elderly_care"])
@@ -81,25 +52,20 @@ def build_world(client, create_profile, create_organisation) -> FuzzWorld:
     other_taker = create_profile("taker", owner=users["other"],
                                  organisation=create_organisation(), title="Ensomhed blandt ældre")
 
-    open_round = _post(client, "/api/v1/rounds/", coordinator,
-                       {**DIALOGUE_ROUND, "name": "Åben runde"})["id"]
-    move(client, coordinator, open_round, "open")
-    for profile, who in ((own_taker, participant), (other_giver, headers["other"])):
-        _post(client, f"/api/v1/rounds/{open_round}/enrolments", who, {"profile_id": profile.id})
-    _post(client, f"/api/v1/rounds/{open_round}/interests", participant,
-          {"from_profile_id": own_taker.id, "to_profile_id": other_giver.id})
+    the_coordinator = users["coordinator"]
+    open_round = make_round(the_coordinator, "open", name="Åben runde")
+    enrol_profiles(open_round, own_taker, actor=users["giver"])
+    enrol_profiles(open_round, other_giver, actor=users["other"])
+    make_interest(open_round, own_taker, other_giver)
 
-    review_round = _post(client, "/api/v1/rounds/", coordinator,
-                         {**DIALOGUE_ROUND, "name": "Runde til gennemsyn", "min_fit": 0.0})["id"]
-    move(client, coordinator, review_round, "open")
-    for profile in (own_taker, other_taker, other_giver, published.giver):
-        _post(client, f"/api/v1/rounds/{review_round}/enrolments", coordinator,
-              {"profile_id": profile.id})
-    move(client, coordinator, review_round, "pairing")
-    run = _post(client, f"/api/v1/rounds/{review_round}/runs", coordinator,
-                {"method": "optimal", "only_unpaired": False}, status=202)
-    draft_round = _post(client, "/api/v1/rounds/", coordinator,
-                        {**DIALOGUE_ROUND, "name": "Kladde"})["id"]
+    review_round = make_round(the_coordinator, "open", name="Runde til gennemsyn")
+    enrol_profiles(review_round, own_taker, other_taker, other_giver, published.giver)
+    rounds.transition(review_round, "pairing", the_coordinator)
+    run = pairing_runs.start_run(review_round, "optimal", the_coordinator)
+    db.session.commit()
+    pairing_runs.execute_run(run)
+    db.session.commit()
+    draft_round = make_round(the_coordinator, name="Kladde")
 
     return FuzzWorld(
         headers={"participant": participant, "coordinator": coordinator},
@@ -108,9 +74,9 @@ def build_world(client, create_profile, create_organisation) -> FuzzWorld:
                                 other_taker.organisation_id],
             "profile_id": [published.giver.id, published.taker.id, own_taker.id,
                            other_giver.id, other_taker.id],
-            "round_id": [published.round_id, open_round, review_round, draft_round],
+            "round_id": [published.round_id, open_round.id, review_round.id, draft_round.id],
             "interest_id": list(db.session.scalars(select(Interest.id))),
-            "run_id": [run["id"]],
+            "run_id": [run.id],
             "pair_id": _pair_ids(published.pair_id),
             "dialogue_id": [dialogue_id],
             "entry_id": list(db.session.scalars(select(LogEntry.id))),

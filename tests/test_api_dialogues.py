@@ -17,7 +17,7 @@ from spread.models import (
     PhaseMark,
 )
 from spread.services import phase_guides
-from tests.rounds_helpers import move, publish_one_pair
+from tests.rounds_helpers import move
 
 API = "/api/v1"
 
@@ -29,12 +29,9 @@ def app(app):
 
 
 @pytest.fixture
-def published(client, create_user, create_profile, create_organisation, token_for):
+def published(publish_pair):
     """A published round with one approved pair; ``dialogue_id`` of its dialogue."""
-    setup = publish_one_pair(client, create_user, create_profile, create_organisation, token_for)
-    setup.dialogue_id = db.session.scalar(select(Dialogue.id).where(
-        Dialogue.pair_id == setup.pair_id))
-    return setup
+    return publish_pair()
 
 
 def soon(days: int = 14) -> str:
@@ -89,11 +86,10 @@ def test_publishing_opens_a_dialogue_bound_to_the_current_guide(client, publishe
     assert body["current_phase"] == 1 and body["entries"] == []
 
 
-def test_followup_due_uses_the_publish_date_without_internship_end(
-        client, create_user, create_profile, create_organisation, token_for):
-    setup = publish_one_pair(client, create_user, create_profile, create_organisation, token_for,
-                             round_data={"name": "Uden datoer", "min_fit": 0.0})
-    dialogue = db.session.scalar(select(Dialogue).where(Dialogue.pair_id == setup.pair_id))
+def test_followup_due_uses_the_publish_date_without_internship_end(publish_pair):
+    setup = publish_pair(name="Uden datoer", registration_opens=None, registration_closes=None,
+                         internship_start=None, internship_end=None)
+    dialogue = db.session.get(Dialogue, setup.dialogue_id)
     today = date.today()
     assert dialogue.followup_due.year * 12 + dialogue.followup_due.month == \
         today.year * 12 + today.month + 6

@@ -29,7 +29,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from tests.conftest import make_test_app
-from tests.fuzz_support import build_world, quick_token, quick_user
+from tests.factories import token_headers
+from tests.fuzz_support import build_world
 
 EXAMPLES = int(os.environ.get("SPREAD_FUZZ_EXAMPLES", "8"))
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -66,9 +67,9 @@ def app(app):
 
 
 @pytest.fixture
-def world(client, create_profile, create_organisation):
+def world(publish_pair, create_profile, create_organisation):
     """A seeded world: a published pair with a dialogue, open, in-review and draft rounds."""
-    return build_world(client, create_profile, create_organisation)
+    return build_world(publish_pair, create_profile, create_organisation)
 
 
 def path_hook(ids: dict) -> HookDispatcher:
@@ -125,13 +126,14 @@ def test_operation_keeps_its_documented_promises(app, request, role, method, pat
         ids, examples = world.ids, EXAMPLES
         headers = {**world.headers[role], "Accept-Language": ROLES[role]}
     fresh_account = role != "anonymous" and (method, path) in ACCOUNT_ENDING
+    create_user = request.getfixturevalue("create_user") if fresh_account else None
 
     @fuzz_settings(examples)
     @given(case=strategy(operation, ids, headers))
     def fuzz(case):
         sent = dict(headers)
         if fresh_account:
-            sent["Authorization"] = quick_token(quick_user(role))["Authorization"]
+            sent["Authorization"] = token_headers(create_user(role=role))["Authorization"]
         case.call_and_validate(headers=sent, checks=CHECKS)
 
     try:

@@ -6,10 +6,9 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from spread.extensions import db
-from spread.models import Dialogue, Evaluation
+from spread.models import Evaluation
 from tests.browser import browser_page, screenshot
 from tests.conftest import PASSWORD
-from tests.rounds_helpers import publish_one_pair
 
 pytestmark = pytest.mark.browser
 
@@ -70,9 +69,9 @@ def evaluate(page, satisfaction, recommend, worked):
 
 
 def test_both_sides_take_a_pairing_from_phase_one_to_the_evaluation(
-        live_server, client, create_user, create_profile, create_organisation, token_for):
-    setup = publish_one_pair(client, create_user, create_profile, create_organisation, token_for)
-    dialogue_id = db.session.scalar(select(Dialogue.id).where(Dialogue.pair_id == setup.pair_id))
+        live_server, publish_pair):
+    setup = publish_pair()
+    dialogue_id = setup.dialogue_id
     db.session.commit()
 
     with browser_page(locale="en-GB") as taker_page:

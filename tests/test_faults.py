@@ -22,7 +22,7 @@ from sqlalchemy.engine import make_url
 from spread.extensions import db
 from spread.models import Dialogue, Enrolment, OutboxMessage, Pair, PairingRun, Profile, Round
 from tests.conftest import PASSWORD
-from tests.rounds_helpers import move, publish_one_pair, run_pairing
+from tests.rounds_helpers import move, run_pairing
 from tests.tcp_proxy import TcpProxy
 
 ROUND = {"name": "Innovationspraktik 2027", "min_fit": 0.0,
@@ -300,11 +300,9 @@ def test_a_swap_that_fails_on_the_second_new_pair_changes_nothing(client, faults
 
 
 def test_closing_a_dialogue_that_fails_on_the_audit_record_keeps_it_open(
-        client, faults, create_user, create_profile, create_organisation, token_for, login_en):
-    published = publish_one_pair(client, create_user, create_profile, create_organisation,
-                                 token_for)
-    dialogue_id = db.session.scalar(select(Dialogue.id).where(
-        Dialogue.pair_id == published.pair_id))
+        client, faults, publish_pair, login_en):
+    published = publish_pair()
+    dialogue_id = published.dialogue_id
     login_en(published.users["coordinator"])
     url = f"/dialogues/{dialogue_id}/close"
     before = snapshot()

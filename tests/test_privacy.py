@@ -12,7 +12,6 @@ from spread.extensions import db
 from spread.models import (
     ApiToken,
     AuditEvent,
-    Dialogue,
     Enrolment,
     Evaluation,
     FollowUp,
@@ -24,10 +23,24 @@ from spread.models import (
     Profile,
     User,
 )
-from spread.services import privacy
+from spread.schemas.dialogues import (
+    EntryUpdateSchema,
+    EvaluationInputSchema,
+    FollowUpInputSchema,
+)
+from spread.services import dialogues, privacy, rounds
+from spread.services import users as user_service
 from tests.conftest import PASSWORD
+from tests.factories import (
+    enrol_profiles,
+    make_entry,
+    make_interest,
+    make_pair,
+    make_round,
+    publish_round,
+    token_headers,
+)
 from tests.html import page
-from tests.rounds_helpers import move
 
 API = "/api/v1"
 EN = {"Accept-Language": "en"}
@@ -59,12 +72,6 @@ def soon(days: int = 14) -> str:
     return (date.today() + timedelta(days=days)).isoformat()
 
 
-def post(client, url, headers, json=None):
-    response = client.post(API + url, json=json if json is not None else {}, headers=headers)
-    assert response.status_code in (200, 201), (url, response.json)
-    return response.json
-
-
 @dataclass
 class World:
     """A published round with a full dialogue, and an open round with a pending pair."""
@@ -79,90 +86,78 @@ class World:
     profiles: dict = field(default_factory=dict)
 
 
-def build_world(client, create_user, create_profile, create_organisation, token_for) -> World:
-    """Everyone and everything that can refer to the person ("taker"), filled in over the API."""
+def build_world(create_user, create_profile, create_organisation) -> World:
+    """Everyone and everything that can refer to the person ("taker"), made through the
+    services the API calls."""
     users = {"coordinator": create_user(role="coordinator"), "admin": create_user(role="admin"),
              "taker": create_user(name=NAME, email=EMAIL), "giver": create_user(),
              "other": create_user()}
-    headers = {who: token_for(user) for who, user in users.items()}
-    response = client.post(f"{API}/auth/tokens", json={"email": EMAIL, "password": PASSWORD,
-                                                       "name": TEXTS["token"]})
-    assert response.status_code == 201, response.json
-    own_org = create_organisation(created_by=users["taker"])
+    headers = {who: token_headers(user) for who, user in users.items()}
+    person = users["taker"]
+    user_service.create_api_token(person, TEXTS["token"])
+    own_org = create_organisation(created_by=person)
     giver = create_profile("giver", owner=users["giver"], title="Hverdagsrehabilitering",
                            capacity=2)
-    taker = create_profile("taker", owner=users["taker"], organisation=own_org,
+    taker = create_profile("taker", owner=person, organisation=own_org,
                            title=TEXTS["title"], description=TEXTS["description"],
                            problem=TEXTS["problem"], hopes=TEXTS["hopes"],
                            keywords=["genindlæggelse"], sectors=["elderly_care"],
                            target_groups=["elderly"])
-    second = create_profile("giver", owner=users["taker"], organisation=own_org,
+    second = create_profile("giver", owner=person, organisation=own_org,
                             title=TEXTS["second_title"], description=TEXTS["second_description"],
                             outcomes="Færre akutte indlæggelser i Quornvig.", capacity=1)
     other_taker = create_profile("taker", owner=users["other"], title="Anden tager")
-    coordinator = headers["coordinator"]
+    coordinator = users["coordinator"]
 
     # Round 1: published, with the taker paired to the giver and a full dialogue.
-    round_id = post(client, "/rounds/", coordinator, {
-        "name": "Innovationspraktik 2027", "registration_opens": "2027-01-01",
-        "registration_closes": "2027-02-01", "internship_start": "2027-03-01",
-        "internship_end": "2027-03-31", "min_fit": 0.0})["id"]
-    move(client, coordinator, round_id, "open")
-    post(client, f"/rounds/{round_id}/enrolments", headers["taker"], {"profile_id": taker.id})
-    post(client, f"/rounds/{round_id}/enrolments", headers["giver"], {"profile_id": giver.id})
-    post(client, f"/rounds/{round_id}/interests", headers["taker"],
-         {"from_profile_id": taker.id, "to_profile_id": giver.id})
-    move(client, coordinator, round_id, "pairing")
-    pair_id = post(client, f"/rounds/{round_id}/pairs", coordinator,
-                   {"taker_id": taker.id, "giver_id": giver.id})["id"]
-    post(client, f"/pairs/{pair_id}/approve", coordinator)
-    move(client, coordinator, round_id, "review", "published")
-    dialogue_id = db.session.scalar(select(Dialogue.id).where(Dialogue.pair_id == pair_id))
-    d = f"/dialogues/{dialogue_id}"
-    entry = post(client, f"{d}/entries", headers["taker"], {
-        "phase": 1, "note": TEXTS["first_note"], "decisions": TEXTS["decisions"],
-        "links": [TEXTS["link"]],
-        "next_actions": [{"description": TEXTS["action"], "owner": "taker", "due": soon()}]})
-    response = client.patch(f"{API}/entries/{entry['id']}", headers=headers["taker"],
-                            json={"note": TEXTS["note"]})
-    assert response.status_code == 200, response.json
-    post(client, f"{d}/entries", headers["giver"], {"phase": 1, "note": PARTNER_NOTE})
-    post(client, f"{d}/phases/1/ticks", headers["taker"], {"action": 0, "done": True})
+    first_round = make_round(coordinator, "open", name="Innovationspraktik 2027")
+    enrol_profiles(first_round, taker, actor=person)
+    enrol_profiles(first_round, giver, actor=users["giver"])
+    make_interest(first_round, taker, giver)
+    rounds.transition(first_round, "pairing", coordinator)
+    pair = make_pair(first_round, taker, giver, approve=True)
+    publish_round(first_round)
+    dialogue = dialogues.dialogue_of_pair(pair)
+    entry = make_entry(dialogue, "taker", note=TEXTS["first_note"],
+                       decisions=TEXTS["decisions"], links=[TEXTS["link"]],
+                       next_actions=[{"description": TEXTS["action"], "owner": "taker",
+                                      "due": soon()}])
+    dialogues.update_entry(entry, person, EntryUpdateSchema().load({"note": TEXTS["note"]}))
+    make_entry(dialogue, "giver", note=PARTNER_NOTE)
+    dialogues.tick(dialogue, "taker", 1, 0, True, person)
     for phase in range(1, 7):
         for side in ("giver", "taker"):
-            post(client, f"{d}/phases/{phase}/done", headers[side])
+            dialogues.mark_done(dialogue, side, phase, users[side])
         if phase == 2:
-            post(client, f"{d}/poor-fit", headers["taker"], {"reason": TEXTS["flag"]})
-    post(client, f"{d}/evaluation", headers["taker"], {
+            dialogues.flag_poor_fit(dialogue, "taker", person, TEXTS["flag"])
+    dialogues.evaluate(dialogue, "taker", person, EvaluationInputSchema().load({
         "satisfaction": 4, "would_recommend": True, "what_worked": TEXTS["worked"],
-        "what_did_not": TEXTS["did_not"]})
-    post(client, f"{d}/evaluation", headers["giver"], {"satisfaction": 5, "would_recommend": True})
-    dialogue = db.session.get(Dialogue, dialogue_id)
+        "what_did_not": TEXTS["did_not"]}))
+    dialogues.evaluate(dialogue, "giver", users["giver"], EvaluationInputSchema().load(
+        {"satisfaction": 5, "would_recommend": True}))
     dialogue.followup_due = date.today()
+    dialogues.follow_up(dialogue, "taker", person, FollowUpInputSchema().load(
+        {"adoption": "adapted", "explanation": TEXTS["explanation"]}))
+    dialogues.follow_up(dialogue, "giver", users["giver"], FollowUpInputSchema().load(
+        {"improved_original": True}))
     db.session.commit()
-    post(client, f"{d}/follow-up", headers["taker"],
-         {"adoption": "adapted", "explanation": TEXTS["explanation"]})
-    post(client, f"{d}/follow-up", headers["giver"], {"improved_original": True})
 
     # Round 2: not yet published; the person's second profile is in an approved pair.
-    open_round_id = post(client, "/rounds/", coordinator, {"name": "Runde 2028",
-                                                           "min_fit": 0.0})["id"]
-    move(client, coordinator, open_round_id, "open")
-    post(client, f"/rounds/{open_round_id}/enrolments", headers["taker"],
-         {"profile_id": second.id})
-    post(client, f"/rounds/{open_round_id}/enrolments", headers["other"],
-         {"profile_id": other_taker.id})
-    move(client, coordinator, open_round_id, "pairing")
-    open_pair_id = post(client, f"/rounds/{open_round_id}/pairs", coordinator,
-                        {"taker_id": other_taker.id, "giver_id": second.id})["id"]
-    post(client, f"/pairs/{open_pair_id}/approve", coordinator)
-    return World(users, headers, round_id, pair_id, dialogue_id, open_round_id, open_pair_id,
-                 {"taker": taker, "second": second, "giver": giver, "other": other_taker})
+    open_round = make_round(coordinator, "open", name="Runde 2028", registration_opens=None,
+                            registration_closes=None, internship_start=None,
+                            internship_end=None)
+    enrol_profiles(open_round, second, actor=person)
+    enrol_profiles(open_round, other_taker, actor=users["other"])
+    rounds.transition(open_round, "pairing", coordinator)
+    open_pair = make_pair(open_round, other_taker, second, approve=True)
+    return World(users, headers, first_round.id, pair.id, dialogue.id, open_round.id,
+                 open_pair.id, {"taker": taker, "second": second, "giver": giver,
+                                "other": other_taker})
 
 
 @pytest.fixture
-def world(client, create_user, create_profile, create_organisation, token_for) -> World:
-    return build_world(client, create_user, create_profile, create_organisation, token_for)
+def world(create_user, create_profile, create_organisation) -> World:
+    return build_world(create_user, create_profile, create_organisation)
 
 
 def database_dump() -> str:

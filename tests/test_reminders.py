@@ -7,7 +7,6 @@ from sqlalchemy import select
 from spread.extensions import db
 from spread.models import Dialogue, OutboxMessage
 from spread.services.reminders import send_reminders
-from tests.rounds_helpers import publish_one_pair
 
 API = "/api/v1"
 
@@ -19,9 +18,9 @@ def app(app):
 
 
 @pytest.fixture
-def published(client, create_user, create_profile, create_organisation, token_for):
-    setup = publish_one_pair(client, create_user, create_profile, create_organisation, token_for)
-    setup.dialogue = db.session.scalar(select(Dialogue).where(Dialogue.pair_id == setup.pair_id))
+def published(publish_pair):
+    setup = publish_pair()
+    setup.dialogue = db.session.get(Dialogue, setup.dialogue_id)
     return setup
 
 

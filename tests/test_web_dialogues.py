@@ -19,7 +19,6 @@ from spread.models import (
 )
 from spread.services import dialogues as service
 from tests.conftest import PASSWORD
-from tests.rounds_helpers import publish_one_pair
 
 EN = {"Accept-Language": "en"}
 DA = {"Accept-Language": "da"}
@@ -32,12 +31,9 @@ def app(app):
 
 
 @pytest.fixture
-def published(client, create_user, create_profile, create_organisation, token_for):
+def published(publish_pair):
     """A published round with one approved pair; ``dialogue_id`` of its dialogue."""
-    setup = publish_one_pair(client, create_user, create_profile, create_organisation, token_for)
-    setup.dialogue_id = db.session.scalar(select(Dialogue.id).where(
-        Dialogue.pair_id == setup.pair_id))
-    return setup
+    return publish_pair()
 
 
 def log_in(client, user):
