@@ -85,6 +85,13 @@ class SimilarityModel(BaseEstimator):
         least ``k``).
     exact_max_candidates : int, default=10000
         Up to this many candidates every candidate is scored exactly.
+    hubness_k : int or None, default=5
+        :meth:`score` of two whole sides reduces hubness (CSLS over each
+        profile's ``hubness_k`` best partners, see
+        :func:`matching.scoring.reduce_hubness`) when both sides have more
+        than ``hubness_k`` profiles; None turns it off. ``top_k``,
+        ``top_k_features``, ``score_features`` and ``explain`` give the plain
+        pair scores.
     svd_max_samples : int, default=20000
         At most this many (randomly chosen) profiles are used to fit the SVD.
     compound_splitting : bool, default=True
@@ -133,6 +140,7 @@ class SimilarityModel(BaseEstimator):
         sketch_components=128,
         shortlist_size=40,
         exact_max_candidates=10000,
+        hubness_k=5,
         svd_max_samples=20000,
         compound_splitting=True,
         max_char_features=300000,
@@ -150,6 +158,7 @@ class SimilarityModel(BaseEstimator):
         self.sketch_components = sketch_components
         self.shortlist_size = shortlist_size
         self.exact_max_candidates = exact_max_candidates
+        self.hubness_k = hubness_k
         self.svd_max_samples = svd_max_samples
         self.compound_splitting = compound_splitting
         self.max_char_features = max_char_features
@@ -311,10 +320,15 @@ class SimilarityModel(BaseEstimator):
         Returns
         -------
         ndarray of shape (len(takers), len(givers)), float64
-            Scores in [0, 1]; higher is a better fit.
+            Scores in [0, 1]; higher is a better fit. With ``hubness_k`` set
+            and both sides larger than it, hubness-reduced (CSLS) scores.
         """
         check_is_fitted(self, "weights_")
-        return self.score_features(self._features(takers), self._features(givers))
+        S = self.score_features(self._features(takers), self._features(givers))
+        k = self.hubness_k
+        if k and min(S.shape) > k:
+            S = scoring.reduce_hubness(S, k)
+        return S
 
     def score_features(self, takers, givers):
         """Like :meth:`score`, on features from :meth:`transform`.

@@ -268,25 +268,31 @@ def exact_pair_scores(query, candidates, idx, w):
     n_cols = cv.shape[1]
     dense = np.zeros((min(RERANK_ROWS, max(n_q, 1)), n_cols), dtype=np.float32)
     ka = query.known * w.known
+    flat = dense.ravel()
     for start in range(0, n_q, RERANK_ROWS):
         stop = min(start + RERANK_ROWS, n_q)
         block = qv[start:stop]
-        rows = np.repeat(np.arange(stop - start), np.diff(block.indptr))
-        dense[rows, block.indices] = block.data
+        cells = np.repeat(np.arange(stop - start) * n_cols, np.diff(block.indptr)) + block.indices
+        flat[cells] = block.data
         sel = idx[start:stop]
         pair_q, pair_j = np.nonzero(sel >= 0)
         cand = sel[pair_q, pair_j]
-        lo, hi = cv.indptr[cand], cv.indptr[cand + 1]
-        lengths = hi - lo
-        pair_of = np.repeat(np.arange(len(cand)), lengths)
-        pos = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths - lo, lengths)
-        vals = dense[pair_q[pair_of], cv.indices[pos]] * cv.data[pos]
-        num = np.bincount(pair_of, weights=vals, minlength=len(cand))
+        lo = cv.indptr[cand]
+        lengths = cv.indptr[cand + 1] - lo
+        ends = np.cumsum(lengths)
+        # Positions of every pair's candidate non-zeros, and where each lands in ``dense``.
+        shift = np.repeat(lo - (ends - lengths), lengths)
+        pos = np.arange(int(ends[-1]) if len(ends) else 0) + shift
+        gathered = flat[np.repeat(pair_q * n_cols, lengths) + cv.indices[pos]] * cv.data[pos]
+        num = np.zeros(len(cand), dtype=np.float32)
+        if len(gathered):
+            starts = np.minimum(ends - lengths, len(gathered) - 1)
+            num = np.where(lengths > 0, np.add.reduceat(gathered, starts), 0.0)
         den = w.text + np.einsum("ij,ij->i", ka[start + pair_q], candidates.known[cand])
         with np.errstate(divide="ignore", invalid="ignore"):
             scores = np.where(den > 0, num / den, 0.0)
         out[start + pair_q, pair_j] = np.clip(scores, 0.0, 1.0)
-        dense[rows, block.indices] = 0.0
+        flat[cells] = 0.0
     return out
 
 
@@ -322,3 +328,33 @@ def top_k_shortlisted(query, candidates, w, w_sketch, n_sketch, k, shortlist, ex
     idx[bad] = -1
     top[bad] = np.nan
     return idx, top
+
+
+def reduce_hubness(S, k):
+    """Cross-domain similarity local scaling (CSLS) of a full two-sided score matrix.
+
+    Each pair loses half the mean of its row's ``k`` best scores and half its column's,
+    so a profile that scores high with everybody (a hub: vague, "everything matches"
+    text) no longer tops every list; the overall mean of those penalties is added back
+    so scores keep their scale. The result is clipped to [0, 1].
+
+    Parameters
+    ----------
+    S : ndarray of shape (n, m)
+        Scores; ``k < min(n, m)``.
+    k : int
+        Neighbours per row and column.
+
+    Returns
+    -------
+    ndarray of shape (n, m), float64
+    """
+    n, m = S.shape
+    rows = np.partition(S, m - k, axis=1)[:, m - k:].mean(axis=1)
+    cols = np.partition(S, n - k, axis=0)[n - k:, :].mean(axis=0)
+    penalty_mean = (rows.mean() + cols.mean()) / 2
+    out = S - rows[:, None] / 2
+    out -= cols[None, :] / 2
+    out += penalty_mean
+    np.clip(out, 0.0, 1.0, out=out)
+    return out
