@@ -282,7 +282,8 @@ class SimilarityModel(BaseEstimator):
         if self.sketch_svd_ is not None:
             sketch = normalize(np.asarray(self.sketch_svd_.transform(x), dtype=np.float32))
             sketch = np.hstack([sketch, fields])
-        x = normalize(x, copy=False)
+        if x.shape[1]:  # no text features at all when no text was fitted
+            x = normalize(x, copy=False)
         if sp.issparse(x):
             vectors = sp.hstack([x, sp.csr_matrix(fields)], format="csr", dtype=np.float32)
         else:

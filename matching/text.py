@@ -396,7 +396,8 @@ class CharNgramVectorizer:
             np.log(counts.data, out=counts.data)
             counts.data += 1.0
         counts.data *= self.idf_[counts.indices]
-        counts = normalize(counts, copy=False)
+        if counts.shape[1]:  # no n-grams at all when no text was fitted
+            counts = normalize(counts, copy=False)
         return counts.astype(self.dtype, copy=False)
 
     def fit_transform(self, texts):

@@ -179,7 +179,8 @@ def test_fit_weights_learns_from_decisions():
 def test_fit_rejects_bad_input():
     with pytest.raises(ValueError):
         SimilarityModel().fit([])
-    with pytest.raises(ValueError):
-        SimilarityModel().fit([{"text": ""}])
+    # No text at all is not an error (structured fields may still be compared): all text is 0.
+    empty = SimilarityModel().fit([{"text": ""}])
+    assert empty.score([{"text": "a b"}], [{"text": "a b"}])[0, 0] == 0.0
     with pytest.raises(TypeError):
         SimilarityModel().fit(["just text"])
