@@ -405,8 +405,8 @@ class SimilarityModel(BaseEstimator):
             As in :meth:`top_k`.
         """
         check_is_fitted(self, "weights_")
-        options = dict(exclude=exclude, min_score=min_score,
-                       exclude_same_organisation=exclude_same_organisation)
+        options = {"exclude": exclude, "min_score": min_score,
+                   "exclude_same_organisation": exclude_same_organisation}
         w = self.scoring_weights()
         if self._use_shortlist(query, candidates):
             n_sketch = self.sketch_svd_.n_components
