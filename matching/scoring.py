@@ -237,8 +237,8 @@ def score_chunked(a, b, w):
     return out
 
 
-#: Queries re-ranked at once (a dense row per query of the chunk is scattered).
-RERANK_ROWS = 16
+#: Elements of the dense block of query rows scattered at once for the re-rank.
+RERANK_ELEMENTS = 2**22
 
 
 def exact_pair_scores(query, candidates, idx, w):
@@ -266,11 +266,12 @@ def exact_pair_scores(query, candidates, idx, w):
     qv = query.vectors.multiply(w.columns).tocsr() if sp.issparse(query.vectors) else None
     cv = candidates.vectors
     n_cols = cv.shape[1]
-    dense = np.zeros((min(RERANK_ROWS, max(n_q, 1)), n_cols), dtype=np.float32)
+    step = int(np.clip(RERANK_ELEMENTS // max(n_cols, 1), 1, 256))
+    dense = np.zeros((min(step, max(n_q, 1)), n_cols), dtype=np.float32)
     ka = query.known * w.known
     flat = dense.ravel()
-    for start in range(0, n_q, RERANK_ROWS):
-        stop = min(start + RERANK_ROWS, n_q)
+    for start in range(0, n_q, step):
+        stop = min(start + step, n_q)
         block = qv[start:stop]
         cells = np.repeat(np.arange(stop - start) * n_cols, np.diff(block.indptr)) + block.indices
         flat[cells] = block.data
