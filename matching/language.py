@@ -34,6 +34,7 @@ måned måneder uge uger først sidst samt bl mv fx dvs osv inkl etc eg ie bla v
 ønsker ønske oplever opleve arbejder arbejde brug bruge bruger behov mulighed muligheder
 one two three four five six seven eight nine ten first second day days year years week weeks
 month months time times per approx etc municipality municipalities would like want get
+new based use used using uses also
 """
 
 #: Domain filler words: never a reason, never a feature.
