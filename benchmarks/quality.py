@@ -1,4 +1,10 @@
-"""Ranking quality on the JRC Innovative Public Services Explorer cases.
+"""Ranking quality: the IPS Explorer relevance benchmark and two identity benchmarks.
+
+Part 1 (identity, see ``benchmarks/identity.py``): each query must find its own partner
+(IPS cases split in two halves; hand-written Danish problem/solution pairs); R@1, R@10, MRR
+for plain word TF-IDF, exact word+char TF-IDF, the default model and variants.
+
+Part 2, ranking quality on the JRC Innovative Public Services Explorer cases.
 
 Givers: cases with status "Implemented" or "In production" (in use).
 Takers: cases with status "Pilot", "In development" or "Planned".
@@ -21,6 +27,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from identity import danish_pairs, identity_rows, ips_pairs
 
 from matching import SimilarityModel
 from matching.evaluation import ndcg_at_k, recall_at_k
@@ -112,7 +120,22 @@ def held_out_weights(model, ft, fg, rel, rows, label):
     model.weights_ = model._param_weights()
 
 
+def print_identity():
+    """Part 1: the identity benchmarks, one table each."""
+    cases = json.loads(DATA.read_text(encoding="utf-8"))
+    for name, (queries, targets) in (("IPS halves", ips_pairs(cases)),
+                                     ("Danish pairs", danish_pairs())):
+        t0 = time.perf_counter()
+        rows = identity_rows(queries, targets)
+        print(f"\nidentity: {name}, {len(queries)} queries ({time.perf_counter() - t0:.0f} s)")
+        print(f"{'method':76s}  R@1   R@10   MRR")
+        for label, r1, r10, mrr in rows:
+            print(f"{label:76s} {r1:.3f} {r10:.3f} {mrr:.3f}")
+
+
 def main():
+    print_identity()
+    print("\nIPS relevance benchmark")
     takers, givers = load_cases()
     rel = relevance_matrix(takers, givers)
     print(f"cases: {len(takers)} takers, {len(givers)} givers; "
@@ -129,11 +152,11 @@ def main():
     evaluate("plain word TF-IDF (text)", ranking_from_scores(S), rel, rows)
 
     variants = (
-        ("model, text only", "none", {}),
-        ("model, text only, LSA off", "none", {"n_components": None}),
+        ("model, text only (default: exact sparse)", "none", {}),
+        ("model, text only, LSA 256", "none", {"n_components": 256}),
         ("model + basic fields", "basic", {}),
         ("model + basic fields + technology", "tech", {}),
-        ("model + fields + tech, LSA off", "tech", {"n_components": None}),
+        ("model + fields + tech, LSA 256", "tech", {"n_components": 256}),
     )
     for label, fields, params in variants:
         pt = [to_profile(c, fields) for c in takers]

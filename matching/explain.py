@@ -2,27 +2,32 @@
 
 import logging
 
+import numpy as np
+
 from . import scoring
 from .features import value_key
+from .language import language_of
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["explain_pair", "explain_pairs", "shared_terms"]
 
 
-def shared_terms(model, taker_text, giver_text, n_terms=10):
-    """Words (or compound parts) the two texts share, most specific first.
+def shared_terms(model, taker_doc, giver_doc, n_terms=10):
+    """Meaningful words the two texts share, most specific (highest IDF) first.
 
-    Terms are matched on stems, so "pleje af ældre" and "ældrepleje" share
-    "ældre" and "pleje". Each term is shown as a word that occurs in one of
-    the texts (the taker's wording first).
+    Terms are matched on stems, so "rehabiliteringen" and "rehabilitering" match, and a
+    word of one text also matches a Danish compound part of the other ("ældre" and
+    "ældrepleje"). Each term is shown as a whole word as written in one of the texts
+    (the taker's first), never as a stem or a compound fragment; stop words, domain
+    filler words and words of fewer than three letters are never terms.
 
     Parameters
     ----------
     model : SimilarityModel
         A fitted model.
-    taker_text, giver_text : str
-        The two texts.
+    taker_doc, giver_doc : str or (str, language)
+        The two texts, optionally with their language ("da", "en").
     n_terms : int, default=10
         At most this many terms.
 
@@ -31,11 +36,13 @@ def shared_terms(model, taker_text, giver_text, n_terms=10):
     list of str
     """
     analyzer = model.word_vectorizer_.analyzer
-    taker = _stem_surfaces(analyzer, taker_text or "")
-    giver = _stem_surfaces(analyzer, giver_text or "")
-    # Each stem shown as the taker's (last) wording: every shared stem occurs in the taker's text.
-    surface = taker
-    common = taker.keys() & giver.keys()
+    taker = analyzer.stem_surfaces(_doc(taker_doc))
+    giver = analyzer.stem_surfaces(_doc(giver_doc))
+    shown = {}
+    for stem in taker.words.keys() & (giver.words.keys() | giver.parts):
+        shown[stem] = taker.words[stem]
+    for stem in giver.words.keys() & taker.parts:
+        shown.setdefault(stem, giver.words[stem])
     vocab = model.word_vectorizer_.vocabulary_ or {}
     idf = model.word_vectorizer_.idf_ if vocab else None
     max_idf = float(idf.max()) if idf is not None else 1.0
@@ -43,13 +50,11 @@ def shared_terms(model, taker_text, giver_text, n_terms=10):
     def weight(stem):
         return float(idf[vocab[stem]]) if stem in vocab else max_idf
 
-    ranked = sorted(common, key=lambda s: (-weight(s), surface[s]))
-    # Drop a whole compound when its parts are listed too? Keep both: the
-    # compound is the most specific term. Only deduplicate surface forms.
+    ranked = sorted(shown, key=lambda s: (-weight(s), shown[s]))
     out, seen = [], set()
     for stem in ranked:
-        word = surface[stem]
-        if word not in seen:
+        word = shown[stem]
+        if len(word) >= 3 and word not in seen:
             seen.add(word)
             out.append(word)
         if len(out) >= n_terms:
@@ -57,11 +62,18 @@ def shared_terms(model, taker_text, giver_text, n_terms=10):
     return out
 
 
-def _stem_surfaces(analyzer, text):
-    """Stem -> last surface form of ``text`` (cached by analyzers that can)."""
-    if hasattr(analyzer, "stem_surfaces"):
-        return analyzer.stem_surfaces(text)
-    return dict(analyzer.analyse_with_surface(text))
+def _doc(doc):
+    """A text or ``(text, language)`` as the analyzer's cache key ``(text, language)``."""
+    text, language = doc if isinstance(doc, tuple) else (doc, None)
+    return ("" if text is None else str(text), language_of(language))
+
+
+def _has_text(features):
+    """Whether each profile's text vector is non-zero."""
+    text = features.vectors[:, :features.n_text]
+    if hasattr(text, "getnnz"):
+        return np.asarray(text.getnnz(axis=1) > 0)
+    return np.any(text != 0, axis=1)
 
 
 def _shared_values(a, b):
@@ -134,6 +146,10 @@ def explain_pairs(model, takers, givers, n_terms=10, features=None):
     agree, known = scoring.pair_components(a, b, model.field_encoder_.blocks_)
     w = model.scoring_weights()
     weights = model.weights_
+    # Comparable: both texts have content to compare, or some criterion is known on both.
+    comparable = _has_text(a) & _has_text(b)
+    for field in scoring.CRITERIA[1:]:
+        comparable |= known[field]
     results = []
     for i, (taker, giver) in enumerate(zip(takers, givers)):
         # One 1 x 1 block per pair, exactly as a single pair is scored.
@@ -150,7 +166,11 @@ def explain_pairs(model, takers, givers, n_terms=10, features=None):
         out = {
             "score": round(score, 4),
             "text": round(float(agree["text"][i]), 4),
-            "shared_terms": shared_terms(model, taker.get("text"), giver.get("text"), n_terms),
+            "comparable": bool(comparable[i]),
+            "shared_terms": shared_terms(
+                model, (taker.get("text"), taker.get("language")),
+                (giver.get("text"), giver.get("language")), n_terms,
+            ),
         }
         for field in ("sectors", "target_groups"):
             out[f"shared_{field}"] = _shared_values(taker.get(field), giver.get(field))

@@ -89,12 +89,17 @@ class ProfileFeatures:
         1 where the criterion field is given (order of ``FIELDS``).
     organisation : ndarray of shape (n,), int64
         Hash code of the organisation, -1 when missing.
+    sketch : ndarray of shape (n, d + n_field_columns) float32, or None
+        A dense LSA sketch of the text (``d`` columns, L2-normalised) followed by the
+        same field blocks: used only to shortlist candidates among many, which are then
+        re-ranked on ``vectors``. None when the model keeps no sketch.
     """
 
     vectors: object
     n_text: int
     known: np.ndarray
     organisation: np.ndarray
+    sketch: object = None
 
     def __len__(self):
         return self.vectors.shape[0]
@@ -120,7 +125,14 @@ class ProfileFeatures:
             n_text=self.n_text,
             known=self.known[idx],
             organisation=self.organisation[idx],
+            sketch=None if self.sketch is None else self.sketch[idx],
         )
+
+    def sketch_features(self, n_sketch):
+        """The sketch as features of their own (``n_sketch`` text columns), or None."""
+        if self.sketch is None:
+            return None
+        return ProfileFeatures(self.sketch, n_sketch, self.known, self.organisation)
 
 
 class FieldEncoder:

@@ -15,6 +15,7 @@ from sklearn.utils.validation import check_is_fitted
 from . import scoring
 from .explain import explain_pair, explain_pairs
 from .features import FieldEncoder, ProfileFeatures, equal_codes
+from .language import language_of
 from .text import CharNgramVectorizer, WordAnalyzer, collect_stems, most_common_surface
 
 logger = logging.getLogger(__name__)
@@ -34,12 +35,15 @@ _WEIGHT_PARAMS = {
 class SimilarityModel(BaseEstimator):
     """Score how well givers fit takers, from profile text and structured fields.
 
-    Text similarity is the cosine of TF-IDF vectors that join word stems
-    (light Danish/English stemming, compound words split into parts known
-    from the fitted texts) and character n-grams within word boundaries
-    (which also catch compounds and spelling variants), optionally reduced
-    by LSA (truncated SVD). Structured fields add agreement criteria:
-    sector and target-group overlap, same region, same level, same facet.
+    Text similarity is the exact cosine of sparse TF-IDF vectors that join
+    word stems (Snowball stemmers chosen by each profile's language, stop and
+    filler words removed, Danish compounds split into parts known from the
+    fitted texts) and character n-grams within word boundaries (which also
+    catch compounds and spelling variants). Among many candidates (more than
+    ``exact_max_candidates``) a dense LSA sketch shortlists
+    ``shortlist_size`` candidates per query, which are then ranked on the
+    exact vectors. Structured fields add agreement criteria: sector and
+    target-group overlap, same region, same level, same facet.
 
     A pair's score is the weighted mean of the criteria known on both sides
     (text always counts), so a text-only profile is scored on text alone.
@@ -47,7 +51,8 @@ class SimilarityModel(BaseEstimator):
 
     Profiles are dicts with ``text`` (str) and optional ``sectors`` (list),
     ``target_groups`` (list), ``facet``, ``level``, ``region``,
-    ``organisation``; missing keys and None values are fine.
+    ``organisation``, ``language`` ("da" or "en"; detected from the text when
+    missing); missing keys and None values are fine.
 
     Parameters
     ----------
@@ -68,14 +73,29 @@ class SimilarityModel(BaseEstimator):
         character n-gram similarity.
     char_ngram_range : tuple of int, default=(3, 5)
         Character n-gram sizes (``char_wb``).
-    n_components : int or None, default=256
-        LSA dimensions. The vectors stay sparse (exact TF-IDF cosine) when
-        None or when fewer than ``2 * n_components`` profiles are fitted.
-        Dense vectors make suggestions among 100,000 profiles fast.
+    n_components : int or None, default=None
+        LSA dimensions replacing the text vectors (scores are then LSA
+        cosines). None keeps the exact sparse TF-IDF cosine; so does a fit on
+        fewer than ``2 * n_components`` profiles.
+    sketch_components : int or None, default=128
+        Dimensions of the dense LSA sketch used only to shortlist candidates
+        (with ``n_components=None``); None keeps no sketch (always exact).
+    shortlist_size : int, default=40
+        Candidates per query ranked exactly after the sketch shortlist (at
+        least ``k``).
+    exact_max_candidates : int, default=10000
+        Up to this many candidates every candidate is scored exactly.
+    hubness_k : int or None, default=5
+        :meth:`score` of two whole sides reduces hubness (CSLS over each
+        profile's ``hubness_k`` best partners, see
+        :func:`matching.scoring.reduce_hubness`) when both sides have more
+        than ``hubness_k`` profiles; None turns it off. ``top_k``,
+        ``top_k_features``, ``score_features`` and ``explain`` give the plain
+        pair scores.
     svd_max_samples : int, default=20000
         At most this many (randomly chosen) profiles are used to fit the SVD.
     compound_splitting : bool, default=True
-        Whether words are also split into known compound parts.
+        Whether Danish words are also split into known compound parts.
     max_char_features : int or None, default=300000
         Cap on the character n-gram vocabulary (most frequent first).
     random_state : int, RandomState instance or None, default=0
@@ -89,6 +109,8 @@ class SimilarityModel(BaseEstimator):
         Character n-gram TF-IDF (n-grams computed once per distinct word).
     svd_ : TruncatedSVD or None
         The LSA projection, None when vectors stay sparse.
+    sketch_svd_ : TruncatedSVD or None
+        The projection of the shortlist sketch, None without one.
     field_encoder_ : FieldEncoder
         Encoder of the structured fields.
     surface_forms_ : dict of str to str
@@ -114,7 +136,11 @@ class SimilarityModel(BaseEstimator):
         facet_weight=0.2,
         word_share=0.5,
         char_ngram_range=(3, 5),
-        n_components=256,
+        n_components=None,
+        sketch_components=128,
+        shortlist_size=40,
+        exact_max_candidates=10000,
+        hubness_k=5,
         svd_max_samples=20000,
         compound_splitting=True,
         max_char_features=300000,
@@ -129,6 +155,10 @@ class SimilarityModel(BaseEstimator):
         self.word_share = word_share
         self.char_ngram_range = char_ngram_range
         self.n_components = n_components
+        self.sketch_components = sketch_components
+        self.shortlist_size = shortlist_size
+        self.exact_max_candidates = exact_max_candidates
+        self.hubness_k = hubness_k
         self.svd_max_samples = svd_max_samples
         self.compound_splitting = compound_splitting
         self.max_char_features = max_char_features
@@ -152,10 +182,8 @@ class SimilarityModel(BaseEstimator):
         profiles = _check_profiles(profiles)
         if not 0.0 <= self.word_share <= 1.0:
             raise ValueError(f"word_share must be in [0, 1], got {self.word_share!r}")
-        texts = [_text(p) for p in profiles]
-        if not any(t.strip() for t in texts):
-            raise ValueError("fit needs at least one profile with text")
-        known, surfaces = collect_stems(texts)
+        docs = _docs(profiles)
+        known, surfaces = collect_stems(docs)
         analyzer = WordAnalyzer(known if self.compound_splitting else None)
         self.word_vectorizer_ = TfidfVectorizer(
             analyzer=analyzer, sublinear_tf=True, dtype=np.float32
@@ -166,37 +194,44 @@ class SimilarityModel(BaseEstimator):
             max_features=self.max_char_features,
             dtype=np.float32,
         )
-        words = self._fit_or_empty(self.word_vectorizer_, texts)
-        chars = self.char_vectorizer_.fit_transform(texts)
+        words = self._fit_or_empty(self.word_vectorizer_, docs)
+        chars = self.char_vectorizer_.fit_transform([text for text, _ in docs])
         x = self._join(words, chars)
         self.n_text_features_ = x.shape[1]
-        self.svd_ = None
-        n_comp = self.n_components
-        if n_comp is not None and x.shape[0] >= 2 * n_comp and x.shape[1] > n_comp:
-            rng = check_random_state(self.random_state)
-            rows = np.arange(x.shape[0])
-            if x.shape[0] > self.svd_max_samples:
-                rows = np.sort(rng.choice(x.shape[0], self.svd_max_samples, replace=False))
-            svd = TruncatedSVD(n_components=n_comp, random_state=rng).fit(x[rows])
-            # transform computes x @ components_.T, and scipy copies a right-hand operand that
-            # is not C-contiguous (all n_features x n_components of it) on every call: store
-            # components_ as the transpose of a C-contiguous array (same values).
-            svd.components_ = np.ascontiguousarray(svd.components_.T).T
-            self.svd_ = svd
+        self.svd_ = self._fit_svd(x, self.n_components)
+        self.sketch_svd_ = None
+        if self.svd_ is None:
+            self.sketch_svd_ = self._fit_svd(x, self.sketch_components)
         self.field_encoder_ = FieldEncoder().fit(profiles)
         self.surface_forms_ = most_common_surface(surfaces)
         self.weights_ = self._param_weights()
         logger.info(
             "fitted SimilarityModel on %d profiles (%d word, %d char features, svd=%s)",
-            len(profiles), words.shape[1], chars.shape[1], n_comp if self.svd_ else None,
+            len(profiles), words.shape[1], chars.shape[1],
+            self.n_components if self.svd_ else None,
         )
         return self
+
+    def _fit_svd(self, x, n_comp):
+        """A truncated SVD of ``x`` (subsampled), or None when there is too little data."""
+        if n_comp is None or x.shape[0] < 2 * n_comp or x.shape[1] <= n_comp:
+            return None
+        rng = check_random_state(self.random_state)
+        rows = np.arange(x.shape[0])
+        if x.shape[0] > self.svd_max_samples:
+            rows = np.sort(rng.choice(x.shape[0], self.svd_max_samples, replace=False))
+        svd = TruncatedSVD(n_components=n_comp, random_state=rng).fit(x[rows])
+        # transform computes x @ components_.T, and scipy copies a right-hand operand that
+        # is not C-contiguous (all n_features x n_components of it) on every call: store
+        # components_ as the transpose of a C-contiguous array (same values).
+        svd.components_ = np.ascontiguousarray(svd.components_.T).T
+        return svd
 
     @staticmethod
     def _fit_or_empty(vectorizer, texts):
         try:
             return vectorizer.fit_transform(texts)
-        except ValueError:  # only stop words everywhere: no word vocabulary
+        except ValueError:  # no text, or only stop words everywhere: no word vocabulary
             vectorizer.vocabulary_ = None
             return sp.csr_matrix((len(texts), 0), dtype=np.float32)
 
@@ -234,22 +269,28 @@ class SimilarityModel(BaseEstimator):
         """
         check_is_fitted(self, "weights_")
         profiles = _check_profiles(profiles, allow_empty=True)
-        texts = [_text(p) for p in profiles]
+        docs = _docs(profiles)
         if self.word_vectorizer_.vocabulary_:
-            words = self.word_vectorizer_.transform(texts)
+            words = self.word_vectorizer_.transform(docs)
         else:
-            words = sp.csr_matrix((len(texts), 0), dtype=np.float32)
-        x = self._join(words, self.char_vectorizer_.transform(texts))
+            words = sp.csr_matrix((len(docs), 0), dtype=np.float32)
+        x = self._join(words, self.char_vectorizer_.transform([text for text, _ in docs]))
         if self.svd_ is not None:
             x = np.asarray(self.svd_.transform(x), dtype=np.float32)
-        x = normalize(x, copy=False)
         fields, known, organisation = self.field_encoder_.transform(profiles)
+        sketch = None
+        if self.sketch_svd_ is not None:
+            sketch = normalize(np.asarray(self.sketch_svd_.transform(x), dtype=np.float32))
+            sketch = np.hstack([sketch, fields])
+        if x.shape[1]:  # no text features at all when no text was fitted
+            x = normalize(x, copy=False)
         if sp.issparse(x):
             vectors = sp.hstack([x, sp.csr_matrix(fields)], format="csr", dtype=np.float32)
         else:
             vectors = np.hstack([x, fields])
         return ProfileFeatures(
-            vectors=vectors, n_text=x.shape[1], known=known, organisation=organisation
+            vectors=vectors, n_text=x.shape[1], known=known, organisation=organisation,
+            sketch=sketch,
         )
 
     def scoring_weights(self):
@@ -280,10 +321,15 @@ class SimilarityModel(BaseEstimator):
         Returns
         -------
         ndarray of shape (len(takers), len(givers)), float64
-            Scores in [0, 1]; higher is a better fit.
+            Scores in [0, 1]; higher is a better fit. With ``hubness_k`` set
+            and both sides larger than it, hubness-reduced (CSLS) scores.
         """
         check_is_fitted(self, "weights_")
-        return self.score_features(self._features(takers), self._features(givers))
+        S = self.score_features(self._features(takers), self._features(givers))
+        k = self.hubness_k
+        if k and min(S.shape) > k:
+            S = scoring.reduce_hubness(S, k)
+        return S
 
     def score_features(self, takers, givers):
         """Like :meth:`score`, on features from :meth:`transform`.
@@ -359,9 +405,25 @@ class SimilarityModel(BaseEstimator):
             As in :meth:`top_k`.
         """
         check_is_fitted(self, "weights_")
-        return scoring.top_k_chunked(
-            query, candidates, self.scoring_weights(), k, exclude=exclude, min_score=min_score,
-            exclude_same_organisation=exclude_same_organisation,
+        options = {"exclude": exclude, "min_score": min_score,
+                   "exclude_same_organisation": exclude_same_organisation}
+        w = self.scoring_weights()
+        if self._use_shortlist(query, candidates):
+            n_sketch = self.sketch_svd_.n_components
+            w_sketch = scoring.Weights(self.weights_, n_sketch, self.field_encoder_.blocks_)
+            return scoring.top_k_shortlisted(
+                query, candidates, w, w_sketch, n_sketch, k, self.shortlist_size, **options
+            )
+        return scoring.top_k_chunked(query, candidates, w, k, **options)
+
+    def _use_shortlist(self, query, candidates):
+        """Whether to shortlist on sketches: many candidates, and both sides have sketches."""
+        return (
+            getattr(self, "sketch_svd_", None) is not None
+            and len(candidates) > self.exact_max_candidates
+            and query.sketch is not None
+            and candidates.sketch is not None
+            and sp.issparse(candidates.vectors)
         )
 
     def same_organisation(self, takers, givers):
@@ -401,7 +463,9 @@ class SimilarityModel(BaseEstimator):
         -------
         dict
             JSON-serialisable: ``score``, ``text`` (text similarity),
-            ``shared_terms`` (readable words, most specific first),
+            ``comparable`` (False when neither the texts nor any structured
+            field give anything to compare: the score then means nothing),
+            ``shared_terms`` (meaningful whole words, most specific first),
             ``shared_sectors``, ``shared_target_groups``, ``same_region``,
             ``same_level``, ``same_facet`` (True/False, None when unknown on
             either side) and ``components`` (criterion → its contribution to
@@ -450,9 +514,8 @@ class SimilarityModel(BaseEstimator):
         """
         check_is_fitted(self, "weights_")
         analyzer = self.word_vectorizer_.analyzer
-        if hasattr(analyzer, "stem_surfaces"):
-            for p in _check_profiles(profiles, allow_empty=True):
-                analyzer.stem_surfaces(p.get("text") or "")
+        for doc in _docs(_check_profiles(profiles, allow_empty=True)):
+            analyzer.stem_surfaces(doc)
         return self
 
     # ------------------------------------------------------ learning weights
@@ -524,6 +587,11 @@ class SimilarityModel(BaseEstimator):
 def _text(profile):
     text = profile.get("text")
     return "" if text is None else str(text)
+
+
+def _docs(profiles):
+    """``(text, language)`` per profile, as the word analyzer takes them."""
+    return [(_text(p), language_of(p.get("language"))) for p in profiles]
 
 
 def _check_profiles(profiles, allow_empty=False):

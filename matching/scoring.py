@@ -235,3 +235,127 @@ def score_chunked(a, b, w):
         stop = min(start + step, len(a))
         out[start:stop] = score_block(a.take(slice(start, stop)), b, w)
     return out
+
+
+#: Elements of the dense block of query rows scattered at once for the re-rank.
+RERANK_ELEMENTS = 2**22
+
+
+def exact_pair_scores(query, candidates, idx, w):
+    """Exact scores of the pairs ``(query[i], candidates[idx[i, j]])``; -inf where idx is -1.
+
+    Each query row is scattered into a dense row once; each pair then costs one gather
+    over the candidate's non-zeros (the same sum as :func:`score_block`, up to float
+    rounding order).
+
+    Parameters
+    ----------
+    query, candidates : ProfileFeatures
+        Sparse (CSR) vectors.
+    idx : ndarray of shape (len(query), L), int64
+        Candidate indices per query, -1 for none.
+    w : Weights
+        Column weights of the exact vectors.
+
+    Returns
+    -------
+    ndarray of shape (len(query), L), float32
+    """
+    n_q, width = idx.shape
+    out = np.full((n_q, width), -np.inf, dtype=np.float32)
+    qv = query.vectors.multiply(w.columns).tocsr() if sp.issparse(query.vectors) else None
+    cv = candidates.vectors
+    n_cols = cv.shape[1]
+    step = int(np.clip(RERANK_ELEMENTS // max(n_cols, 1), 1, 256))
+    dense = np.zeros((min(step, max(n_q, 1)), n_cols), dtype=np.float32)
+    ka = query.known * w.known
+    flat = dense.ravel()
+    for start in range(0, n_q, step):
+        stop = min(start + step, n_q)
+        block = qv[start:stop]
+        cells = np.repeat(np.arange(stop - start) * n_cols, np.diff(block.indptr)) + block.indices
+        flat[cells] = block.data
+        sel = idx[start:stop]
+        pair_q, pair_j = np.nonzero(sel >= 0)
+        cand = sel[pair_q, pair_j]
+        lo = cv.indptr[cand]
+        lengths = cv.indptr[cand + 1] - lo
+        ends = np.cumsum(lengths)
+        # Positions of every pair's candidate non-zeros, and where each lands in ``dense``.
+        shift = np.repeat(lo - (ends - lengths), lengths)
+        pos = np.arange(int(ends[-1]) if len(ends) else 0) + shift
+        gathered = flat[np.repeat(pair_q * n_cols, lengths) + cv.indices[pos]] * cv.data[pos]
+        num = np.zeros(len(cand), dtype=np.float32)
+        if len(gathered):
+            starts = np.minimum(ends - lengths, len(gathered) - 1)
+            num = np.where(lengths > 0, np.add.reduceat(gathered, starts), 0.0)
+        den = w.text + np.einsum("ij,ij->i", ka[start + pair_q], candidates.known[cand])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scores = np.where(den > 0, num / den, 0.0)
+        out[start + pair_q, pair_j] = np.clip(scores, 0.0, 1.0)
+        flat[cells] = 0.0
+    return out
+
+
+def top_k_shortlisted(query, candidates, w, w_sketch, n_sketch, k, shortlist, exclude=None,
+                      min_score=None, exclude_same_organisation=False):
+    """Top-``k`` per query: shortlist on the dense sketches, then rank the shortlist exactly.
+
+    The ``shortlist`` best candidates by sketch score (exclusions applied) are scored on
+    the exact vectors with :func:`exact_pair_scores`; the result is ordered as in
+    :func:`top_k_chunked` (score, then lower index). With ``shortlist >= len(candidates)``
+    it equals the exact ranking.
+
+    Returns
+    -------
+    idx : ndarray of shape (n_query, k), int64
+    scores : ndarray of shape (n_query, k), float64
+    """
+    n_c = len(candidates)
+    k = int(max(0, min(k, n_c)))
+    width = int(min(n_c, max(shortlist, k)))
+    cand, _ = top_k_chunked(
+        query.sketch_features(n_sketch), candidates.sketch_features(n_sketch), w_sketch, width,
+        exclude=exclude, exclude_same_organisation=exclude_same_organisation,
+    )
+    exact = exact_pair_scores(query, candidates, cand, w)
+    if min_score is not None:
+        exact[exact < min_score] = -np.inf
+    tiebreak = np.where(cand >= 0, cand, n_c)
+    order = np.lexsort((tiebreak, -exact), axis=1)[:, :k]
+    idx = np.take_along_axis(cand, order, axis=1)
+    top = np.take_along_axis(exact, order, axis=1).astype(np.float64)
+    bad = ~np.isfinite(top)
+    idx[bad] = -1
+    top[bad] = np.nan
+    return idx, top
+
+
+def reduce_hubness(S, k):
+    """Cross-domain similarity local scaling (CSLS) of a full two-sided score matrix.
+
+    Each pair loses half the mean of its row's ``k`` best scores and half its column's,
+    so a profile that scores high with everybody (a hub: vague, "everything matches"
+    text) no longer tops every list; the overall mean of those penalties is added back
+    so scores keep their scale. The result is clipped to [0, 1].
+
+    Parameters
+    ----------
+    S : ndarray of shape (n, m)
+        Scores; ``k < min(n, m)``.
+    k : int
+        Neighbours per row and column.
+
+    Returns
+    -------
+    ndarray of shape (n, m), float64
+    """
+    n, m = S.shape
+    rows = np.partition(S, m - k, axis=1)[:, m - k:].mean(axis=1)
+    cols = np.partition(S, n - k, axis=0)[n - k:, :].mean(axis=0)
+    penalty_mean = (rows.mean() + cols.mean()) / 2
+    out = S - rows[:, None] / 2
+    out -= cols[None, :] / 2
+    out += penalty_mean
+    np.clip(out, 0.0, 1.0, out=out)
+    return out

@@ -1,73 +1,44 @@
 """Text analysis for Danish and English profile text.
 
-Everything here is self-contained (no downloads, no NLTK data): a Unicode-aware
-tokenizer, short Danish/English stop-word lists, a light suffix-stripping
-stemmer that treats both languages alike, and a compound splitter that breaks
-words such as "ældrepleje" into parts ("ældre", "pleje") that occur on their own
-in the fitted vocabulary.
+A Unicode-aware tokenizer; stop words, filler words and Snowball stemmers from
+:mod:`matching.language` (chosen per text by its language, detected when not given);
+and, for Danish only, a compound splitter that breaks words such as "ældrepleje" into
+parts ("ældre", "pleje") that occur on their own in the fitted vocabulary.
+
+A document is a text, or a ``(text, language)`` pair with language "da", "en" or None.
 """
 
 import logging
 import re
 import unicodedata
-from collections import Counter
+from collections import Counter, namedtuple
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.preprocessing import normalize
+
+from .language import STOP_WORDS, detect_language, language_of, stemmer
 
 logger = logging.getLogger(__name__)
 
 __all__ = [
     "STOP_WORDS",
     "CharNgramVectorizer",
+    "TextTerms",
     "WordAnalyzer",
     "char_wb_ngrams",
-    "light_stem",
     "normalise",
+    "split_document",
     "tokenize",
 ]
 
 _TOKEN_RE = re.compile(r"[^\W\d_]+", re.UNICODE)
+#: Longer "words" (run-together garbage, URLs without separators) are not analysed.
+MAX_WORD = 40
 
-_DANISH_STOP = """
-ad af aldrig alle alt anden andet andre at bare begge blev blive bliver da de dem den
-denne der deres det dette dig din dine disse dit dog du efter eller en end er et for
-fordi fra gennem god han har havde have hende hendes her hos hvad hvem hver hvilke
-hvis hvor hvordan hvorfor i ikke ind ingen intet jeg jer jeres kan kom komme kunne
-lige man mange med meget men mere mig min mine mit mod må ned noget nogle nu når og
-også om op os over på sammen selv sig sin sine sit skal skulle som stor store så
-til ud uden under var ved vi vil ville vor vores være været blandt bl mv fx dvs samt
-hele både helt flere mest første nye ny nyt
-"""
-
-_ENGLISH_STOP = """
-a about above after again against all also am an and any are as at be because been
-before being below between both but by can could did do does doing down during each
-few for from further had has have having he her here hers him his how i if in into is
-it its itself just more most my no nor not now of off on once only or other our ours
-out over own same she should so some such than that the their theirs them then there
-these they this those through to too under until up very was we were what when where
-which while who whom why will with would you your yours via within across use used
-using new based well may many much etc eg ie
-"""
-
-#: Stop words of both languages, removed before stemming.
-STOP_WORDS = frozenset((_DANISH_STOP + _ENGLISH_STOP).split())
-
-# Longest first; one list for both languages (Danish inflection and English
-# plural/verbal endings). Applied at most twice, never leaving < 3 letters.
-_SUFFIXES = tuple(
-    sorted(
-        ["erendes", "erende", "hedens", "ethed", "erede", "heden", "heder", "endes", "ernes", "erens", "erets", "ered", "ende", "erne", "eren", "erer", "heds", "enes", "eres", "eret", "hed", "ene", "ere", "ens", "ers", "ets", "en", "er", "es", "et", "e", "s", "ations", "ation", "ings", "ing", "ies", "ied", "ed", "ly", "ments", "ment", "ness"],
-        key=len,
-        reverse=True,
-    )
-)
-_MIN_STEM = 3
-# After one of these (definite/genitive/plural endings) a second suffix may go:
-# "rehabiliteringen" -> "rehabilitering" -> "rehabiliter".
-_DEFINITE = frozenset(["en", "et", "ens", "ets", "es", "s", "ne", "ene", "enes", "erne", "ernes"])
+#: The analysed terms of one text: ``words`` maps each stem of a whole word to the word
+#: as written (last occurrence); ``parts`` holds the stems of Danish compound parts.
+TextTerms = namedtuple("TextTerms", ["words", "parts"])
 
 
 def normalise(text):
@@ -105,127 +76,110 @@ def tokenize(text):
     return _TOKEN_RE.findall(text)
 
 
-def light_stem(word):
-    """Strip common Danish and English inflectional suffixes.
+def split_document(doc):
+    """Tokens and language of a document (a text or a ``(text, language)`` pair).
 
-    A deliberately light stemmer: one suffix is removed (two when the first
-    is a definite/plural ending), and at least three letters are kept, so "plejen", "pleje" → "plej", "hjemmet",
-    "hjemme" → "hjemm" and "services", "service" → "servic".
-
-    Parameters
-    ----------
-    word : str
-        A lower-case word.
+    The language is detected from the tokens when not given (None when unclear).
 
     Returns
     -------
-    str
-        The stem.
+    tokens : list of str
+    language : str or None
     """
-    for _ in range(2):
-        for suffix in _SUFFIXES:
-            if word.endswith(suffix) and len(word) - len(suffix) >= _MIN_STEM:
-                word = word[: -len(suffix)]
-                break
-        else:
-            break
-        if suffix not in _DEFINITE:
-            break
-    return word
+    text, language = doc if isinstance(doc, tuple) else (doc, None)
+    tokens = tokenize(normalise(text))
+    language = language_of(language) or detect_language(tokens)
+    return tokens, language
 
 
 class WordAnalyzer:
-    """Callable word analyzer with compound splitting, for ``TfidfVectorizer``.
+    """Callable word analyzer for ``TfidfVectorizer``: Snowball stems per language.
 
-    Turns a text into stems of its content words; a word that is a compound
-    of two (or three) words known from the fitted vocabulary also yields the
-    stems of its parts, so "ældrepleje" yields "ældrepl", "ældr", "plej".
+    Turns a document (a text or ``(text, language)``) into the stems of its content
+    words, using the stemmer of the document's language (detected when not given; no
+    stemming when unclear). In Danish (or unclear) text a compound of two (or three) words known from
+    the fitted vocabulary also yields the stems of its parts, so "ældrepleje" yields
+    "ældrepl", "ældr", "plej".
 
     Parameters
     ----------
     known_stems : set of str, optional
-        Stems that may be used as compound parts (typically every stem seen
-        when fitting). Empty means no compound splitting.
+        Danish stems that may be used as compound parts (typically every Danish stem
+        seen when fitting). Empty means no compound splitting.
     min_part : int, default=3
         Minimal length (letters) of a compound part.
     min_compound : int, default=7
         Minimal length of a word before splitting is attempted.
     """
 
-    #: Texts whose stem -> surface maps are kept (see :meth:`stem_surfaces`).
+    #: Texts whose analysed terms are kept (see :meth:`stem_surfaces`).
     stem_surface_cache_size = 100_000
 
     def __init__(self, known_stems=None, min_part=3, min_compound=7):
         self.known_stems = frozenset(known_stems or ())
         self.min_part = min_part
         self.min_compound = min_compound
-        self._cache = {}
-        self._surface_cache = {}
-        self._text_cache = {}
-        self._stem_surface_cache = {}
+        self.__setstate__({})
 
     def __getstate__(self):
-        state = self.__dict__.copy()
-        state.update(_cache={}, _surface_cache={}, _text_cache={}, _stem_surface_cache={})
-        return state
+        return {k: self.__dict__[k] for k in ("known_stems", "min_part", "min_compound")}
 
     def __setstate__(self, state):
         self.__dict__.update(state)
-        self.__dict__.setdefault("_surface_cache", {})
-        self.__dict__.setdefault("_text_cache", {})
-        self.__dict__.setdefault("_stem_surface_cache", {})
+        self._cache = {}
+        self._stem_surface_cache = {}
+        self._stemmers = {}
 
-    def __call__(self, text):
-        """Analyse ``text`` into a list of stems (with compound parts)."""
+    def stem(self, word, language):
+        """The Snowball stem of ``word`` in ``language`` ("da", "en"; None: unchanged)."""
+        stem_word = self._stemmers.get(language)
+        if stem_word is None:
+            stem_word = self._stemmers[language] = stemmer(language)
+        return stem_word(word)
+
+    def __call__(self, doc):
+        """Analyse a document into a list of stems (with Danish compound parts)."""
+        tokens, language = split_document(doc)
         out = []
-        for token in tokenize(normalise(text)):
-            out.extend(self.analyse_word(token))
+        for token in tokens:
+            out.extend(stem for stem, _, _ in self.analyse_word(token, language))
         return out
 
-    def analyse_word(self, word):
-        """Return the stems for one lower-case word: its own stem and its parts.
+    def analyse_word(self, word, language=None):
+        """``(stem, surface, whole)`` triples of one lower-case word: itself, then its parts.
 
         Parameters
         ----------
         word : str
             A lower-case token.
+        language : {"da", "en", None}
+            Its text's language; compounds are split in Danish only.
 
         Returns
         -------
-        list of str
-            Empty for stop words and single letters.
+        list of (str, str, bool)
+            Empty for stop words, filler words, single letters and over-long tokens.
         """
-        cached = self._cache.get(word)
+        key = (word, language)
+        cached = self._cache.get(key)
         if cached is not None:
             return cached
-        if word in STOP_WORDS or len(word) < 2:
+        if word in STOP_WORDS or len(word) < 2 or len(word) > MAX_WORD:
             result = []
         else:
-            result = [light_stem(word)]
-            result.extend(self.split_compound(word))
+            result = [(self.stem(word, language), word, True)]
+            if language != "en":  # Danish, or unclear (a word or two)
+                result.extend((s, w, False) for s, w in self.split_compound_surface(word))
         if len(self._cache) < 500_000:
-            self._cache[word] = result
+            self._cache[key] = result
         return result
 
     def split_compound(self, word, depth=2):
-        """Split ``word`` into parts whose stems are known.
-
-        Parameters
-        ----------
-        word : str
-            A lower-case word.
-        depth : int, default=2
-            How many times the right-hand part may be split again.
-
-        Returns
-        -------
-        list of str
-            Stems of the parts, empty if no split was found.
-        """
+        """Stems of the known parts of a Danish ``word`` (empty if no split was found)."""
         return [stem for stem, _ in self.split_compound_surface(word, depth)]
 
     def split_compound_surface(self, word, depth=2):
-        """Like :meth:`split_compound`, with each part's surface form.
+        """Split a Danish ``word`` into parts whose stems are known.
 
         Parameters
         ----------
@@ -240,20 +194,20 @@ class WordAnalyzer:
             ``(stem, surface)`` per part, e.g. ``[("ældr", "ældre"), ("plej", "pleje")]``.
         """
         known = self.known_stems
-        if not known or len(word) < self.min_compound or depth <= 0:
+        if not known or not self.min_compound <= len(word) <= MAX_WORD or depth <= 0:
             return []
         best, best_len = None, 0
         mp = self.min_part
         for i in range(mp, len(word) - mp + 1):
             left, right = word[:i], word[i:]
-            right_stem = light_stem(right)
+            right_stem = self.stem(right, "da")
             right_parts = [(right_stem, right)] if right_stem in known else None
             if right_parts is None and len(right) >= self.min_compound:
                 right_parts = self.split_compound_surface(right, depth - 1) or None
             if right_parts is None:
                 continue
             for cand in _left_variants(left, mp):
-                left_stem = light_stem(cand)
+                left_stem = self.stem(cand, "da")
                 if left_stem in known:
                     score = min(len(cand), len(right))
                     if score > best_len:
@@ -261,64 +215,35 @@ class WordAnalyzer:
                     break
         return best or []
 
-    def analyse_with_surface(self, text):
-        """Analyse ``text`` into ``(stem, surface)`` pairs, compound parts included.
+    def analyse_with_surface(self, doc):
+        """Analyse a document into ``(stem, surface, whole)`` triples, compound parts included.
 
-        Parameters
-        ----------
-        text : str
-            Raw text.
-
-        Returns
-        -------
-        list of (str, str)
+        ``whole`` is False for a compound part (its surface is then a piece of a word).
         """
-        known = self._text_cache.get(text)
-        if known is not None:
-            return list(known)
-        out = self._analyse_with_surface(text)
-        if len(self._text_cache) >= 20_000:
-            self._text_cache.clear()
-        self._text_cache[text] = out  # explanations analyse the same profiles again and again
-        return list(out)
-
-    def _analyse_with_surface(self, text):
+        tokens, language = split_document(doc)
         out = []
-        cache = self._surface_cache
-        for token in tokenize(normalise(text)):
-            pairs = cache.get(token)
-            if pairs is None:
-                pairs = []
-                if token not in STOP_WORDS and len(token) >= 2:
-                    pairs.append((light_stem(token), token))
-                    pairs.extend(self.split_compound_surface(token))
-                if len(cache) < 500_000:
-                    cache[token] = pairs
-            out.extend(pairs)
+        for token in tokens:
+            out.extend(self.analyse_word(token, language))
         return out
 
-    def stem_surfaces(self, text):
-        """Map each stem of ``text`` to its last surface form (compound parts included).
+    def stem_surfaces(self, doc):
+        """The :class:`TextTerms` of a document, cached per document.
 
-        The same as ``dict(self.analyse_with_surface(text))``, cached per text: explanations
-        compare the same profiles again and again. Do not modify the returned dict.
-
-        Parameters
-        ----------
-        text : str
-            Raw text.
-
-        Returns
-        -------
-        dict of str to str
+        Explanations compare the same profiles again and again. Do not modify the result.
         """
         cache = self._stem_surface_cache
-        found = cache.get(text)
+        found = cache.get(doc)
         if found is None:
-            found = dict(self._analyse_with_surface(text))
+            words, parts = {}, set()
+            for stem, surface, whole in self.analyse_with_surface(doc):
+                if whole:
+                    words[stem] = surface
+                else:
+                    parts.add(stem)
+            found = TextTerms(words, frozenset(parts))
             if len(cache) >= self.stem_surface_cache_size:
                 cache.clear()
-            cache[text] = found
+            cache[doc] = found
         return found
 
 
@@ -344,31 +269,32 @@ def most_common_surface(surfaces):
     return {stem: counts.most_common(1)[0][0] for stem, counts in surfaces.items() if counts}
 
 
-def collect_stems(texts, min_part=3):
-    """Count stems over texts (document frequency) and record surface forms.
+def collect_stems(docs, min_part=3):
+    """Count stems over documents and record surface forms.
 
     Parameters
     ----------
-    texts : iterable of str
-        Raw texts.
+    docs : iterable of str or (str, language)
+        Raw texts, optionally with their language.
     min_part : int, default=3
         Stems shorter than this are not returned as known compound parts.
 
     Returns
     -------
     known : set of str
-        Stems that may serve as compound parts.
+        Stems of Danish (or unclear) texts that may serve as compound parts.
     surfaces : dict of str to collections.Counter
-        Surface forms seen per stem.
+        Surface forms seen per stem (both languages).
     """
-    surfaces = {}
-    for text in texts:
-        for token in set(tokenize(normalise(text))):
-            if token in STOP_WORDS or len(token) < 2:
-                continue
-            stem = light_stem(token)
-            surfaces.setdefault(stem, Counter())[token] += 1
-    known = {stem for stem in surfaces if len(stem) >= min_part}
+    analyzer = WordAnalyzer()
+    surfaces, known = {}, set()
+    for doc in docs:
+        tokens, language = split_document(doc)
+        for token in set(tokens):
+            for stem, word, _ in analyzer.analyse_word(token, language):
+                surfaces.setdefault(stem, Counter())[word] += 1
+                if language != "en" and len(stem) >= min_part:
+                    known.add(stem)
     return known, surfaces
 
 
@@ -470,7 +396,8 @@ class CharNgramVectorizer:
             np.log(counts.data, out=counts.data)
             counts.data += 1.0
         counts.data *= self.idf_[counts.indices]
-        counts = normalize(counts, copy=False)
+        if counts.shape[1]:  # no n-grams at all when no text was fitted
+            counts = normalize(counts, copy=False)
         return counts.astype(self.dtype, copy=False)
 
     def fit_transform(self, texts):

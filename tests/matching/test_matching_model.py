@@ -9,7 +9,7 @@ from sklearn.exceptions import NotFittedError
 
 from matching import ProfileFeatures, SimilarityModel
 from matching.synthetic import make_profiles
-from matching.text import WordAnalyzer, collect_stems, light_stem
+from matching.text import WordAnalyzer, collect_stems
 
 CORPUS = [
     "pleje af ældre borgere i eget hjem",
@@ -30,17 +30,35 @@ def model():
     return SimilarityModel().fit([{"text": t} for t in CORPUS])
 
 
-def test_light_stem_is_consistent_across_inflections():
-    assert light_stem("plejen") == light_stem("pleje")
-    assert light_stem("hjemmet") == light_stem("hjemme")
-    assert light_stem("services") == light_stem("service")
+@pytest.mark.parametrize(
+    "language, a, b",
+    [("da", "plejen", "pleje"), ("da", "rehabiliteringen", "rehabilitering"),
+     ("da", "ventelisterne", "venteliste"), ("en", "services", "service"),
+     ("en", "rehabilitation", "rehabilitate"), ("en", "waiting", "waits")],
+)
+def test_snowball_stemming_by_language(language, a, b):
+    analyzer = WordAnalyzer()
+    assert analyzer((a, language)) == analyzer((b, language))
+
+
+def test_stemmer_follows_the_language():
+    analyzer = WordAnalyzer()
+    # The English stemmer leaves a Danish definite ending alone; the Danish one strips it.
+    assert analyzer(("plejen", "en")) != analyzer(("pleje", "en"))
+    assert analyzer(("plejen", "da")) == analyzer(("pleje", "da"))
+    # Given no language, it is detected from the stop words.
+    assert analyzer("plejen af de ældre") == analyzer(("plejen af de ældre", "da"))
+    assert analyzer("the waiting lists of the clinics") == analyzer(
+        ("the waiting lists of the clinics", "en"))
 
 
 def test_compound_splitting():
     known, _ = collect_stems(CORPUS)
     analyzer = WordAnalyzer(known)
     assert {"ældr", "plej"} <= set(analyzer("ældrepleje"))
-    assert {"hjemm", "hjælp"} <= set(analyzer("hjemmehjælp"))
+    assert {"hjem", "hjælp"} <= set(analyzer("hjemmehjælp"))
+    # English words are never split into Danish parts.
+    assert analyzer(("homecare", "en")) == ["homecar"]
 
 
 @pytest.mark.parametrize("n_components", [None, 32])
@@ -102,7 +120,7 @@ def test_explain_content_is_readable_and_json(model):
 
 def test_top_k_matches_argsort_of_score():
     profiles = make_profiles(300, random_state=3)
-    model = SimilarityModel(n_components=32).fit(profiles)
+    model = SimilarityModel(n_components=32, hubness_k=None).fit(profiles)
     takers, givers = profiles[:40], profiles[40:]
     S = model.score(takers, givers)
     idx, sc = model.top_k(takers, givers, k=7)
@@ -161,7 +179,8 @@ def test_fit_weights_learns_from_decisions():
 def test_fit_rejects_bad_input():
     with pytest.raises(ValueError):
         SimilarityModel().fit([])
-    with pytest.raises(ValueError):
-        SimilarityModel().fit([{"text": ""}])
+    # No text at all is not an error (structured fields may still be compared): all text is 0.
+    empty = SimilarityModel().fit([{"text": ""}])
+    assert empty.score([{"text": "a b"}], [{"text": "a b"}])[0, 0] == 0.0
     with pytest.raises(TypeError):
         SimilarityModel().fit(["just text"])

@@ -105,23 +105,28 @@ def test_surface_analysis_cache_gives_the_same_terms():
     profiles = make_profiles(120, random_state=7)
     model = SimilarityModel().fit(profiles)
     analyzer = model.word_vectorizer_.analyzer
-    text = "Ældrepleje og pleje af ældre; hjemmehjælp og hjemmehjælpen. " + profiles[3]["text"]
+    text = ("Ældrepleje og pleje af ældre; hjemmehjælp og hjemmehjælpen. " + profiles[3]["text"],
+            "da")
     first = analyzer.analyse_with_surface(text)
-    assert analyzer.analyse_with_surface(text) == first  # second time from the cache
+    assert analyzer.analyse_with_surface(text) == first  # second time from the word cache
     fresh = type(analyzer)(analyzer.known_stems, analyzer.min_part, analyzer.min_compound)
     assert fresh.analyse_with_surface(text) == first
-    assert ("ældr", "ældre") in first
+    assert ("ældr", "ældre", True) in first  # the whole word
+    split = type(analyzer)({"ældr", "plej"}).analyse_with_surface(text)
+    assert ("ældr", "ældre", False) in split  # the part of "ældrepleje"
 
 
 def _shared_terms_reference(model, taker_text, giver_text, n_terms=10):
-    """shared_terms as first written: from the (stem, surface) lists, no per-text maps."""
+    """shared_terms from the uncached (stem, surface, whole) lists: no per-text maps."""
     analyzer = model.word_vectorizer_.analyzer
     taker = analyzer.analyse_with_surface(taker_text or "")
     giver = analyzer.analyse_with_surface(giver_text or "")
-    surface = {}
-    for stem, word in giver + taker:  # taker's wording wins
-        surface[stem] = word
-    common = {s for s, _ in taker} & {s for s, _ in giver}
+    whole_t = {s: w for s, w, whole in taker if whole}
+    whole_g = {s: w for s, w, whole in giver if whole}
+    shown = {s: whole_t[s] for s in whole_t if s in {g for g, _, _ in giver}}
+    for s, w in whole_g.items():
+        if s in {t for t, _, _ in taker}:
+            shown.setdefault(s, w)
     vocab = model.word_vectorizer_.vocabulary_ or {}
     idf = model.word_vectorizer_.idf_
     max_idf = float(idf.max())
@@ -129,14 +134,11 @@ def _shared_terms_reference(model, taker_text, giver_text, n_terms=10):
     def weight(stem):
         return float(idf[vocab[stem]]) if stem in vocab else max_idf
 
-    out, seen = [], set()
-    for stem in sorted(common, key=lambda s: (-weight(s), surface[s])):
-        if surface[stem] not in seen:
-            seen.add(surface[stem])
-            out.append(surface[stem])
-        if len(out) >= n_terms:
-            break
-    return out
+    out = []
+    for stem in sorted(shown, key=lambda s: (-weight(s), shown[s])):
+        if len(shown[stem]) >= 3 and shown[stem] not in out:
+            out.append(shown[stem])
+    return out[:n_terms]
 
 
 def test_stem_surface_maps_give_the_same_shared_terms():
@@ -149,7 +151,10 @@ def test_stem_surface_maps_give_the_same_shared_terms():
         "Ældrepleje og pleje af ældre; hjemmehjælp og hjemmehjælpen.", "", "pleje"]
     model.prepare_explain([{"text": t} for t in texts[::2]])  # half of them analysed ahead
     for t in texts:
-        assert analyzer.stem_surfaces(t) == dict(analyzer.analyse_with_surface(t))
+        terms = analyzer.stem_surfaces((t, None))
+        triples = analyzer.analyse_with_surface(t)
+        assert terms.words == {s: w for s, w, whole in triples if whole}
+        assert terms.parts == {s for s, _, whole in triples if not whole}
     for a, b in zip(texts, texts[1:] + texts[:1]):
         for n in (3, 10):
             assert shared_terms(model, a, b, n) == _shared_terms_reference(model, a, b, n)
