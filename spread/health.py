@@ -1,17 +1,20 @@
 """Health and readiness endpoints for load balancers and orchestrators.
 
 ``/healthz`` answers as long as the process serves requests (touches nothing). ``/readyz``
-answers 200 only when the database and the task queue's storage answer, else 503, so a
-balancer sends no traffic to an app server that could not do its work.
+answers 200 only when the database, the task queue's storage and the model store answer (a
+current model version exists), else 503, so a balancer sends no traffic to an app server that
+could not do its work. It also says at which profiles version the newest stored fit is.
 """
 from __future__ import annotations
 
 import logging
 
 from flask import Blueprint, Flask
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 
 from spread.extensions import csrf, db
+from spread.matchmaking import store
+from spread.models import FittedModel
 from spread.queue import queue_reachable
 
 logger = logging.getLogger(__name__)
@@ -28,11 +31,28 @@ def healthz():
 @bp.route("/readyz")
 def readyz():
     """The database and the queue answer: 200 with each check, or 503 naming what fails."""
-    checks = {"database": _database_answers(), "queue": queue_reachable()}
+    database = _database_answers()
+    fitted = _newest_fit() if database else None
+    checks = {"database": database, "queue": queue_reachable(), "model": fitted is not None}
     ready = all(checks.values())
     body = {"status": "ok" if ready else "unavailable",
-            "checks": {name: "ok" if passed else "failing" for name, passed in checks.items()}}
+            "checks": {name: "ok" if passed else "failing" for name, passed in checks.items()},
+            "model": fitted or {}}
     return body, 200 if ready else 503
+
+
+def _newest_fit() -> dict | None:
+    """The current model version and its newest stored fit's profiles version (None: unreadable)."""
+    try:
+        row = store.current_model_row()
+        newest = db.session.scalar(select(func.max(FittedModel.profiles_version))
+                                   .where(FittedModel.model_id == row.id))
+        db.session.rollback()  # a read only; version 1 is created in its own transaction
+        return {"version": row.version, "fitted_at_profiles_version": newest}
+    except Exception:
+        db.session.rollback()
+        logger.warning("readiness: the model store does not answer", exc_info=True)
+        return None
 
 
 def _database_answers() -> bool:

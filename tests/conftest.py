@@ -17,7 +17,8 @@ from werkzeug.serving import make_server
 
 from spread import create_app
 from spread.extensions import db
-from spread.models import Organisation, Profile, Role, User
+from spread.models.base import utcnow
+from spread.models import MatchModel, MatchModelStatus, Organisation, Profile, Role, User
 from spread.services import users as user_service
 from spread.services.suggestions import engine, register_suggestions
 from tests.databases import fresh_database
@@ -120,6 +121,10 @@ def app(_session_app: Flask) -> Iterator[Flask]:
         db.session.remove()
         for table in reversed(db.metadata.sorted_tables):
             db.session.execute(delete(table))
+        # As after the migration: the library's defaults are the current model version.
+        db.session.add(MatchModel(version=1, params={}, weights=None,
+                                  status=MatchModelStatus.CURRENT.value, created_at=utcnow(),
+                                  note="The matching library's default parameters."))
         db.session.commit()
 
 

@@ -17,10 +17,12 @@ def test_healthz_answers_without_touching_anything(client):
     assert response.status_code == 200 and response.json == {"status": "ok"}
 
 
-def test_readyz_checks_the_database_and_the_queue(client):
+def test_readyz_checks_the_database_the_queue_and_the_model(client):
     response = client.get("/readyz")
     assert response.status_code == 200
-    assert response.json == {"status": "ok", "checks": {"database": "ok", "queue": "ok"}}
+    assert response.json["status"] == "ok"
+    assert response.json["checks"] == {"database": "ok", "queue": "ok", "model": "ok"}
+    assert response.json["model"]["version"] == 1
 
 
 def test_readyz_is_503_while_the_database_does_not_answer(app, client):
@@ -35,7 +37,7 @@ def test_readyz_is_503_while_the_database_does_not_answer(app, client):
     finally:
         event.remove(db.engine, "do_execute", outage)
     assert response.status_code == 503
-    assert response.json["checks"] == {"database": "failing", "queue": "ok"}
+    assert response.json["checks"] == {"database": "failing", "queue": "ok", "model": "failing"}
 
 
 def test_readyz_is_503_while_the_queue_storage_does_not_answer(app, make_app):
@@ -45,8 +47,8 @@ def test_readyz_is_503_while_the_queue_storage_does_not_answer(app, make_app):
     finally:
         init_queue(app)
     assert response.status_code == 503
-    assert response.json == {"status": "unavailable",
-                             "checks": {"database": "ok", "queue": "failing"}}
+    assert response.json["status"] == "unavailable"
+    assert response.json["checks"] == {"database": "ok", "queue": "failing", "model": "ok"}
 
 
 def test_json_logs_carry_the_request_id(database_url):

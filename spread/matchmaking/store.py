@@ -7,7 +7,7 @@ instead of fitting its own. :func:`current_fitted_model` loads it (or fits and s
 missing); :func:`serving_model` is what the suggestions use: it never fits on the request path
 when some fitted model is stored, it serves the newest one and asks :func:`request_fit` for the
 current profiles version. :func:`request_fit` is the one entry point for fitting in the
-background (a thread today).
+background: a task of the queue's worker (a thread when the queue runs tasks at once).
 """
 from __future__ import annotations
 
@@ -34,6 +34,8 @@ COMPRESSION_LEVEL = 3
 STATE_KEY = "spread_model_store"
 #: Loaded fitted models kept per process (the newest few).
 LOADED_CACHE_SIZE = 2
+#: Marks a fit handed to the task queue (in ``StoreState.fits`` instead of a thread).
+QUEUED = object()
 
 
 @dataclass
@@ -51,7 +53,7 @@ class StoreState:
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.fits: dict[tuple[int, int], threading.Thread] = {}
+        self.fits: dict[tuple[int, int], threading.Thread | object] = {}
         #: (fitted model row id, its creation time) -> the loaded model
         self.loaded: dict[tuple, LoadedModel] = {}
         #: model id -> newest profiles version this process stored a fit for
@@ -243,15 +245,24 @@ def newest_stored_here(model_id: int) -> int:
 def request_fit(version: int) -> None:
     """Fit the current model version at ``version`` and store it, in the background.
 
-    The one entry point for background fits; a second request for the same fit while one is
-    under way does nothing.
+    The one entry point for background fits: the task queue's worker fits it (every web process
+    then loads the stored fit); with the queue in immediate mode (tests, no worker) a thread of
+    this process does. A second request for the same fit from this process does nothing.
     """
+    from spread.queue import huey
+
     app = current_app._get_current_object()
     state = _state(app)
     key = (current_model_row().id, version)
     with state.lock:
         running = state.fits.get(key)
-        if running is not None and running.is_alive():
+        if running is not None and (running is QUEUED or running.is_alive()):
+            return
+        if not huey.immediate:
+            from spread.jobs.models import fit_model
+
+            fit_model(version)
+            state.fits[key] = QUEUED
             return
         thread = threading.Thread(target=_fit_in_background, args=(app, version), daemon=True,
                                   name=f"spread-fit-{version}")
@@ -270,6 +281,7 @@ def _fit_in_background(app: Flask, version: int) -> None:
 
 
 def wait_for_fits(timeout: float | None = None) -> None:
-    """Block until the background fits of this app are done (for tests and benchmarks)."""
+    """Block until the background fits of this app's threads are done (tests, benchmarks)."""
     for thread in list(_state().fits.values()):
-        thread.join(timeout)
+        if thread is not QUEUED:
+            thread.join(timeout)

@@ -35,6 +35,9 @@ class ReasonsSchema(BaseSchema):
     same_region = fields.Boolean(allow_none=True)
     same_level = fields.Boolean(allow_none=True)
     same_facet = fields.Boolean(allow_none=True)
+    comparable = fields.Boolean(metadata={
+        "description": "False when the two profiles hold too little to compare (no text or "
+                       "fields in common); the score is then 0"})
     components = fields.Dict(keys=fields.String(), values=fields.Float(),
                              metadata={"description": "Each criterion's share of the score"})
 
