@@ -79,31 +79,8 @@ def stable_pairing(S, capacities, allowed=None, taker_prefs=None, giver_prefs=No
         gp_rows, gp_cols, gp_pos = _flatten(giver_prefs, n_g, n_t, "giver_prefs")
         acceptable &= _listed(gp_cols, gp_rows, (n_t, n_g), "giver_prefs")
 
-    # Givers' rankings of takers (only relative order among acceptable ones matters).
-    if giver_prefs is None:
-        order = np.argsort(-S, axis=0, kind="stable")
-        rank = np.empty((n_t, n_g), dtype=np.int64)
-        np.put_along_axis(rank, order, np.arange(n_t)[:, None], axis=0)
-        rank = rank.T
-    else:
-        # Sparse: only listed pairs are ever looked up (key g * n_t + t).
-        rank = dict(zip((gp_rows * n_t + gp_cols).tolist(), gp_pos.tolist()))
-    if not isinstance(rank, dict):
-        rank = rank.ravel().tolist() if rank.size <= 4_000_000 else rank.ravel()
-
-    # Takers' lists of acceptable givers, best first (built when first needed).
-    if taker_prefs is None:
-        order = np.argsort(-S, axis=1, kind="stable")
-
-        def taker_list(t):
-            return order[t][acceptable[t, order[t]]].tolist()
-    else:
-        keep = acceptable[tp_rows, tp_cols]
-        kept_cols = tp_cols[keep]
-        bounds = np.searchsorted(tp_rows[keep], np.arange(n_t + 1))
-
-        def taker_list(t):
-            return kept_cols[bounds[t]:bounds[t + 1]].tolist()
+    rank = _giver_ranks(S, None if giver_prefs is None else (gp_rows, gp_cols, gp_pos))
+    taker_list = _taker_lists(S, acceptable, None if taker_prefs is None else (tp_rows, tp_cols))
 
     lists = [None] * n_t
     caps = capacities.tolist()
@@ -134,3 +111,36 @@ def stable_pairing(S, capacities, allowed=None, taker_prefs=None, giver_prefs=No
     pairs = sorted((t, g) for g, h in enumerate(heaps) for _, t in h)
     logger.debug("stable_pairing: %d pairs after %d proposals", len(pairs), proposals)
     return pairs
+
+
+def _giver_ranks(S, giver_lists):
+    """Givers' rankings of takers, looked up at ``g * n_t + t`` (only relative order counts)."""
+    n_t, n_g = S.shape
+    if giver_lists is not None:
+        # Sparse: only listed pairs are ever looked up.
+        gp_rows, gp_cols, gp_pos = giver_lists
+        return dict(zip((gp_rows * n_t + gp_cols).tolist(), gp_pos.tolist()))
+    order = np.argsort(-S, axis=0, kind="stable")
+    rank = np.empty((n_t, n_g), dtype=np.int64)
+    np.put_along_axis(rank, order, np.arange(n_t)[:, None], axis=0)
+    rank = rank.T
+    return rank.ravel().tolist() if rank.size <= 4_000_000 else rank.ravel()
+
+
+def _taker_lists(S, acceptable, taker_lists):
+    """A function giving a taker's acceptable givers, best first (built when first needed)."""
+    n_t = S.shape[0]
+    if taker_lists is None:
+        order = np.argsort(-S, axis=1, kind="stable")
+
+        def taker_list(t):
+            return order[t][acceptable[t, order[t]]].tolist()
+        return taker_list
+    tp_rows, tp_cols = taker_lists
+    keep = acceptable[tp_rows, tp_cols]
+    kept_cols = tp_cols[keep]
+    bounds = np.searchsorted(tp_rows[keep], np.arange(n_t + 1))
+
+    def taker_list(t):
+        return kept_cols[bounds[t]:bounds[t + 1]].tolist()
+    return taker_list

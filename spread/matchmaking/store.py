@@ -18,8 +18,9 @@ import zlib
 from dataclasses import dataclass
 
 from flask import Flask, current_app
-from sqlalchemy import insert, select, update
+from sqlalchemy import event, func, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
 
 from matching import SimilarityModel
 from spread.extensions import db
@@ -36,6 +37,19 @@ STATE_KEY = "spread_model_store"
 LOADED_CACHE_SIZE = 2
 #: Marks a fit handed to the task queue (in ``StoreState.fits`` instead of a thread).
 QUEUED = object()
+#: Set in a session's ``info`` once it has flushed writes in its current transaction.
+WROTE = "spread_wrote"
+
+
+@event.listens_for(Session, "after_flush")
+def _remember_writes(session, flush_context) -> None:
+    session.info[WROTE] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_writes(session, transaction) -> None:
+    if transaction.parent is None:  # the outermost transaction ended (commit or rollback)
+        session.info.pop(WROTE, None)
 
 
 @dataclass
@@ -79,28 +93,25 @@ def current_model_row() -> MatchModel:
     if row is not None:
         return row
     try:
-        with db.engine.begin() as connection:  # its own transaction: also from GET requests
-            connection.execute(insert(MatchModel).values(
-                version=_next_version(connection), params={}, weights=None,
-                status=MatchModelStatus.CURRENT.value, created_at=utcnow(),
-                note="The matching library's default parameters."))
+        _insert_soon(insert(MatchModel).values(
+            version=_next_version(),
+            params={}, weights=None, status=MatchModelStatus.CURRENT.value,
+            created_at=utcnow(), note="The matching library's default parameters."))
     except IntegrityError:  # another process created it at the same moment
         pass
     return db.session.scalar(select(MatchModel).where(
         MatchModel.status == MatchModelStatus.CURRENT.value).order_by(MatchModel.version.desc()))
 
 
-def _next_version(connection) -> int:
-    newest = connection.scalar(select(MatchModel.version).order_by(MatchModel.version.desc()))
-    return (newest or 0) + 1
+def _next_version() -> int:
+    return 1 + (db.session.scalar(select(func.max(MatchModel.version))) or 0)
 
 
 def add_model_version(params: dict | None = None, weights: dict | None = None,
                       created_by: User | None = None, trained_on: dict | None = None,
                       evaluation: dict | None = None, note: str | None = None) -> MatchModel:
     """Record a candidate model version (flush only); :func:`promote` makes it current."""
-    newest = db.session.scalar(select(MatchModel.version).order_by(MatchModel.version.desc()))
-    row = MatchModel(version=(newest or 0) + 1, params=params or {}, weights=weights,
+    row = MatchModel(version=_next_version(), params=params or {}, weights=weights,
                      status=MatchModelStatus.CANDIDATE.value,
                      created_by_id=created_by.id if created_by else None,
                      trained_on=trained_on, evaluation=evaluation, note=note)
@@ -142,7 +153,7 @@ def dumps(model: SimilarityModel) -> bytes:
 
 def loads(blob: bytes) -> SimilarityModel:
     """The fitted model of :func:`dumps` (the database is trusted like the code)."""
-    return pickle.loads(zlib.decompress(blob))  # noqa: S301
+    return pickle.loads(zlib.decompress(blob))
 
 
 def fit_current(version: int) -> tuple[LoadedModel, int]:
@@ -155,13 +166,12 @@ def fit_current(version: int) -> tuple[LoadedModel, int]:
 
 
 def store_fit(loaded: LoadedModel, n_profiles: int = 0) -> None:
-    """Keep a fitted model in the database, in its own transaction (a duplicate is dropped)."""
+    """Keep a fitted model in the database (a duplicate of another process's is dropped)."""
     blob = dumps(loaded.model)
     try:
-        with db.engine.begin() as connection:
-            connection.execute(insert(FittedModel).values(
-                model_id=loaded.model_id, profiles_version=loaded.profiles_version,
-                n_profiles=n_profiles, blob=blob, created_at=utcnow()))
+        _insert_soon(insert(FittedModel).values(
+            model_id=loaded.model_id, profiles_version=loaded.profiles_version,
+            n_profiles=n_profiles, blob=blob, created_at=utcnow()))
     except IntegrityError:  # another process stored the same fit first
         logger.info("fit of model %s at %s was stored elsewhere", loaded.model_version,
                     loaded.profiles_version)
@@ -175,6 +185,20 @@ def store_fit(loaded: LoadedModel, n_profiles: int = 0) -> None:
             state.newest_stored.get(loaded.model_id, -1), loaded.profiles_version)
     logger.info("stored model version %s fitted at profiles version %s (%s bytes)",
                 loaded.model_version, loaded.profiles_version, len(blob))
+
+
+def _insert_soon(statement) -> None:
+    """Insert in a transaction of its own, or, when this session has written already, in a
+    savepoint of the session's transaction (it is stored when the caller commits).
+
+    On SQLite a second connection would wait for the session's write lock until it timed out.
+    """
+    if db.session.info.get(WROTE):
+        with db.session.begin_nested():
+            db.session.execute(statement)
+        return
+    with db.engine.begin() as connection:
+        connection.execute(statement)
 
 
 def _remember(state: StoreState, key: tuple, loaded: LoadedModel) -> None:
