@@ -210,3 +210,37 @@ def test_killing_a_web_server_does_not_affect_a_pairing_run(cluster, client, cre
     status, run = call(b, "GET", f"/api/v1/rounds/{round_id}/runs/{started['id']}", None,
                        headers)
     assert (status, run["status"], run["summary"]["pairs"]) == (200, "done", 3), run
+
+
+#: The README promises: a profile change reaches suggestions on every server at that server's
+#: next suggestions request (the index is rebuilt there with the newest stored model).
+SUGGESTIONS_REACH_SECONDS = 10
+
+
+def test_a_profile_changed_through_one_server_is_suggested_by_the_other(
+        cluster, create_user, create_organisation, create_profile):
+    a, b = cluster.servers
+    owner = create_user()
+    taker = create_profile(side="taker", title="Ventelister til genoptræning",
+                           description="Lange ventelister til genoptræning efter hofteoperation; "
+                                       "vi vil bruge holdtræning og videokonsultationer.")
+    near = create_profile(side="giver", owner=owner, title="Madordning i daginstitutioner",
+                          description="Økologisk frokost til børn i vuggestuer og børnehaver.")
+    create_profile(side="giver", title="Digital affaldssortering",
+                   description="Sensorer i affaldscontainere og ruteplanlægning.")
+    headers = token_headers(b, owner.email)
+    status, before = call(b, "GET", f"/api/v1/profiles/{taker.id}/suggestions?k=2", None, headers)
+    assert status == 200, before
+    status, body = call(a, "PATCH", f"/api/v1/profiles/{near.id}",
+                        {"title": "Holdtræning og videokonsultationer mod ventelister",
+                         "description": "Genoptræning efter hofteoperation på hold og over "
+                                        "video har halveret ventelisterne til genoptræning."},
+                        token_headers(a, owner.email))
+    assert status == 200, body
+
+    def top_from_b():
+        status, found = call(b, "GET", f"/api/v1/profiles/{taker.id}/suggestions?k=2", None,
+                             headers)
+        return status == 200 and found and found[0]["profile"]["id"] == near.id
+
+    wait_for(top_from_b, SUGGESTIONS_REACH_SECONDS, "server B to suggest the changed profile")
