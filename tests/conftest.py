@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import itertools
-import threading
 from collections.abc import Callable, Iterator
 from datetime import date
 from unittest.mock import patch
@@ -13,12 +12,11 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import delete
 from werkzeug.security import generate_password_hash
-from werkzeug.serving import make_server
 
 from spread import create_app
 from spread.extensions import db
-from spread.models.base import utcnow
 from spread.models import MatchModel, MatchModelStatus, Organisation, Profile, Role, User
+from spread.models.base import utcnow
 from spread.services import users as user_service
 from spread.services.suggestions import engine, register_suggestions
 from tests.databases import fresh_database
@@ -31,6 +29,7 @@ from tests.factories import (  # noqa: F401  (fixtures for every test module)
     publish,
     publish_pair,
 )
+from tests.queue_support import serving
 
 PASSWORD = "correct horse battery"
 # Test accounts get a one-round hash: scrypt costs about 0.1 s per hash and per login, and the
@@ -243,11 +242,5 @@ def login_en(login, client: FlaskClient) -> Callable[[User], FlaskClient]:
 @pytest.fixture
 def live_server(app: Flask) -> Iterator[str]:
     """Serve the app on a free localhost port in a thread; yields its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
+    with serving(app) as base_url:
+        yield base_url

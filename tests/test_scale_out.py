@@ -156,6 +156,19 @@ def token_headers(base_url: str, email: str) -> dict:
     return {"Authorization": f"Bearer {body['token']}"}
 
 
+def run_held_mid_way(cluster, client, create_user, create_profile, held_round, token_server):
+    """A round with a run started on server A and held at its "saving" stage by a row lock."""
+    coordinator = create_user(role="coordinator")
+    headers = token_headers(token_server, coordinator.email)
+    round_id = round_in_pairing(client, headers, create_profile)
+    held_round(round_id)
+    status, started = call(cluster.servers[0], "POST", f"/api/v1/rounds/{round_id}/runs",
+                           {"method": "optimal"}, headers)
+    assert status == 202, started
+    wait_for(lambda: run_of(started["id"]).stage == "saving", 30, "the run to reach saving")
+    return headers, round_id, started
+
+
 def test_the_login_limit_is_shared_by_both_servers(cluster, create_user):
     email = create_user().email
     a, b = cluster.servers
@@ -168,15 +181,9 @@ def test_the_login_limit_is_shared_by_both_servers(cluster, create_user):
 
 def test_killing_the_worker_mid_run_fails_the_run_and_the_round_runs_again(
         cluster, client, create_user, create_profile, held_round):
-    a, b = cluster.servers
-    coordinator = create_user(role="coordinator")
-    headers = token_headers(b, coordinator.email)
-    round_id = round_in_pairing(client, headers, create_profile)
-    held_round(round_id)
-    status, started = call(a, "POST", f"/api/v1/rounds/{round_id}/runs", {"method": "optimal"},
-                           headers)
-    assert status == 202, started
-    wait_for(lambda: run_of(started["id"]).stage == "saving", 30, "the run to reach saving")
+    b = cluster.servers[1]
+    headers, round_id, started = run_held_mid_way(cluster, client, create_user, create_profile,
+                                                  held_round, token_server=b)
     cluster.kill("worker")
     held_round.release()
     status, body = call(b, "POST", f"/api/v1/rounds/{round_id}/runs", {"method": "optimal"},
@@ -196,14 +203,8 @@ def test_killing_the_worker_mid_run_fails_the_run_and_the_round_runs_again(
 def test_killing_a_web_server_does_not_affect_a_pairing_run(cluster, client, create_user,
                                                            create_profile, held_round):
     a, b = cluster.servers
-    coordinator = create_user(role="coordinator")
-    headers = token_headers(a, coordinator.email)
-    round_id = round_in_pairing(client, headers, create_profile)
-    held_round(round_id)
-    status, started = call(a, "POST", f"/api/v1/rounds/{round_id}/runs", {"method": "optimal"},
-                           headers)
-    assert status == 202, started
-    wait_for(lambda: run_of(started["id"]).stage == "saving", 30, "the run to reach saving")
+    headers, round_id, started = run_held_mid_way(cluster, client, create_user, create_profile,
+                                                  held_round, token_server=a)
     cluster.kill("server0")
     held_round.release()
     wait_for(lambda: run_of(started["id"]).status != "running", 30, "the run to end")
