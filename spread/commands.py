@@ -65,7 +65,8 @@ def seed_demo_command(if_empty: bool) -> None:
     db.session.commit()
     click.echo(
         f"Demo data: added {report.users} users, {report.organisations} organisations, "
-        f"{report.profiles} profiles. Demo password: {demo.DEMO_PASSWORD}"
+        f"{report.profiles} profiles, {report.decisions} decided pairs. "
+        f"Demo password: {demo.DEMO_PASSWORD}"
     )
 
 

@@ -6,6 +6,7 @@ import logging
 import click
 from flask_babel import gettext as _
 
+from spread import labels
 from spread.extensions import db
 from spread.matchmaking import versions
 from spread.models import MatchModel
@@ -35,9 +36,10 @@ def model_group() -> None:
 
 def describe(row: MatchModel) -> str:
     """One line about a model version: number, status and its weights in per cent."""
-    shares = ", ".join(f"{c} {share:g}%" for c, share in versions.weight_shares(row))
+    shares = ", ".join(f"{labels.MODEL_CRITERIA.get(c, c)} {share:g}%"
+                       for c, share in versions.weight_shares(row))
     return _("Model version %(version)s (%(status)s): %(shares)s", version=row.version,
-             status=row.status, shares=shares)
+             status=labels.MODEL_STATUSES.get(row.status, row.status), shares=shares)
 
 
 def learn(note: str | None, promote: bool, as_email: str | None) -> None:

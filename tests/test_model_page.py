@@ -52,7 +52,7 @@ def test_learn_evaluate_adopt_and_roll_back_from_the_command_line(runner, seeded
     coordinator = "koordinator@demo.spread.dk"
     result = runner.invoke(args=["model", "learn", "--as", coordinator, "--note", "demo"])
     assert result.exit_code == 0, result.output
-    assert "Modelversion 2 (candidate)" in result.output  # the app's default language: Danish
+    assert "Modelversion 2 (Kandidat): Beskrivelsernes tekst" in result.output  # the app's default language: Danish
     candidate = _version(2)
     assert candidate.status == "candidate" and candidate.note == "demo"
     assert candidate.trained_on["labels"] >= 40
