@@ -65,7 +65,8 @@ def seed_demo_command(if_empty: bool) -> None:
     db.session.commit()
     click.echo(
         f"Demo data: added {report.users} users, {report.organisations} organisations, "
-        f"{report.profiles} profiles. Demo password: {demo.DEMO_PASSWORD}"
+        f"{report.profiles} profiles, {report.decisions} decided pairs. "
+        f"Demo password: {demo.DEMO_PASSWORD}"
     )
 
 
@@ -182,28 +183,6 @@ def _print_summary(run: PairingRun) -> None:
     click.echo(f"Review the proposals at /rounds/{run.round_id}/pairs.")
 
 
-@click.command("train-model")
-@click.option("--note", default=None, help="Why this version was trained.")
-@click.option("--promote", is_flag=True, help="Make the new version current at once.")
-@click.option("--as", "as_email", default=None, metavar="EMAIL",
-              help="Record as this coordinator (default: the first admin or coordinator).")
-def train_model_command(note: str | None, promote: bool, as_email: str | None) -> None:
-    """Learn criterion weights from the decided pairs; record them as a new model version."""
-    from spread.matchmaking import store
-    from spread.matchmaking.training import train_candidate
-
-    try:
-        row = train_candidate(_coordinator(as_email), note)
-    except ValidationError as error:
-        db.session.rollback()
-        raise click.ClickException(_format_errors(error.messages)) from None
-    if promote:
-        store.promote(row)
-    db.session.commit()
-    click.echo(f"Model version {row.version} ({row.status}): weights {row.weights}; "
-               f"held out: {row.evaluation}; trained on {row.trained_on}.")
-
-
 @click.command("send-reminders")
 @click.option("--stall-days", type=click.IntRange(1, 365), default=None,
               help="Days without activity before a dialogue counts as stalled "
@@ -244,7 +223,9 @@ def _format_errors(messages: dict) -> str:
 
 def register_commands(app: Flask) -> None:
     """Add spread's commands to the ``flask`` command group."""
+    from spread.model_commands import model_group, train_model_command
+
     for command in (create_user_command, set_role_command, seed_demo_command,
-                    suggestions_command, pair_round_command, train_model_command,
+                    suggestions_command, pair_round_command, model_group, train_model_command,
                     send_reminders_command, worker_command):
         app.cli.add_command(command)

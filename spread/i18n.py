@@ -1,7 +1,7 @@
 """Language selection: the visitor's choice, then their account's, then the browser's."""
 from __future__ import annotations
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import Babel
 from flask_login import current_user
 
@@ -9,6 +9,8 @@ from flask_login import current_user
 def select_locale() -> str:
     """Pick the interface language for this request."""
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # command-line output: the app's default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = session.get("locale")
     if chosen in languages:
         return chosen

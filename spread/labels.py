@@ -77,6 +77,24 @@ AUDIT_ACTIONS = {
     "pair.swapped": _l("Pair swapped"),
     "pair.manual": _l("Pair proposed by hand"),
     "pair.banned": _l("Pair banned"),
+    "model.learned": _l("Match model weights learned"),
+    "model.adopted": _l("Match model version adopted"),
+    "model.rolled_back": _l("Match model rolled back"),
+}
+
+MODEL_CRITERIA = {
+    "text": _l("Text of the descriptions"),
+    "sectors": _l("Shared sectors"),
+    "target_groups": _l("Shared target groups"),
+    "region": _l("Same region"),
+    "level": _l("Same level"),
+    "facet": _l("Same facet"),
+}
+
+MODEL_STATUSES = {
+    "candidate": _l("Candidate"),
+    "current": _l("Current"),
+    "retired": _l("Retired"),
 }
 
 COCREATION_MODES = {

@@ -259,6 +259,17 @@ ROWS = [
     row("POST", "/rounds/<int:round_id>/import",                      L, 403, 403, 422, 422,
         args={"round_id": W.open}, form={}),
     row("GET", "/outbox",                                             L, 403, 403, 200, 200),
+    # --- pages: the match model, for coordinators (the world has too few decisions to learn,
+    # no version 99, only version 1 and nothing to roll back to: allowed calls are refused)
+    row("GET", "/model",                                              L, 403, 403, 200, 200),
+    row("POST", "/model/learn",                                       L, 403, 403, 422, 422,
+        form={"note": "x"}),
+    row("POST", "/model/evaluate",                                    L, 403, 403, 422, 422,
+        form={"version": 99}),
+    row("POST", "/model/adopt",                                       L, 403, 403, 422, 422,
+        form={"version": 1}),
+    row("POST", "/model/rollback",                                    L, 403, 403, 422, 422,
+        form={}),
     # --- pages: the dialogue of the owner's pair
     row("GET", "/dialogues/<int:dialogue_id>",                        L, 200, 403, 200, 200),
     row("POST", "/dialogues/<int:dialogue_id>/entries",               L, 302, 403, 403, 403,

@@ -22,7 +22,7 @@ MIN_LABELS = 20
 TOO_FEW = N_("Too few decided pairs to learn from: at least 20, approvals and rejections both.")
 
 
-def _pairs(labels: list[Label]) -> tuple[list[dict], list[dict], np.ndarray]:
+def labelled_pairs(labels: list[Label]) -> tuple[list[dict], list[dict], np.ndarray]:
     """The labelled pairs whose profiles still exist, as dicts, with their labels."""
     ids = {label.taker_id for label in labels} | {label.giver_id for label in labels}
     profiles = {p.id: p for p in db.session.scalars(select(Profile).where(Profile.id.in_(ids)))}
@@ -32,7 +32,7 @@ def _pairs(labels: list[Label]) -> tuple[list[dict], list[dict], np.ndarray]:
             np.array([x.label for x in kept], dtype=int))
 
 
-def _auc(model, takers: list[dict], givers: list[dict], y: np.ndarray) -> float | None:
+def held_out_auc(model, takers: list[dict], givers: list[dict], y: np.ndarray) -> float | None:
     """Area under the ROC curve of the model's scores of aligned pairs (None: one class only)."""
     if len(set(y.tolist())) < 2:
         return None
@@ -48,7 +48,7 @@ def train_candidate(actor: User | None = None, note: str | None = None,
     holds the AUC of the current weights and of the learned ones on them. Flush only.
     """
     labels = training_labels()
-    takers, givers, y = _pairs(labels)
+    takers, givers, y = labelled_pairs(labels)
     if len(y) < MIN_LABELS or y.min() == y.max():
         raise ValidationError({"labels": [TOO_FEW]})
     order = np.random.default_rng(seed).permutation(len(y))
@@ -62,8 +62,8 @@ def train_candidate(actor: User | None = None, note: str | None = None,
     learner.fit_weights([takers[i] for i in train], [givers[i] for i in train], y[train])
     held_out = ([takers[i] for i in test], [givers[i] for i in test], y[test])
     evaluation = {"train_pairs": len(train), "test_pairs": len(test),
-                  "auc_current": _auc(model, *held_out) if len(test) else None,
-                  "auc_candidate": _auc(learner, *held_out) if len(test) else None,
+                  "auc_current": held_out_auc(model, *held_out) if len(test) else None,
+                  "auc_candidate": held_out_auc(learner, *held_out) if len(test) else None,
                   "based_on_version": current.version}
     row = add_model_version(params=current.params, weights=learner.learned_params(),
                             created_by=actor, trained_on=trained_on(labels),

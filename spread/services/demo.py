@@ -13,6 +13,7 @@ from spread.models import Organisation, Profile, Role, User
 from spread.models.base import utcnow
 from spread.models.matching_state import bump_profiles_version
 from spread.schemas.profiles import ProfileSchema
+from spread.services.demo_history import load_demo_history
 from spread.services.users import find_user_by_email, normalise_email
 
 logger = logging.getLogger(__name__)
@@ -32,6 +33,7 @@ class SeedReport:
     users: int = 0
     organisations: int = 0
     profiles: int = 0
+    decisions: int = 0
     skipped: list[str] = field(default_factory=list)
 
 
@@ -41,8 +43,7 @@ def load_demo_data(path: Path = DEMO_DATA) -> SeedReport:
     report = SeedReport()
     users = {u["email"]: _ensure_user(u["email"], u["name"], Role.PARTICIPANT, u.get("locale"),
                                       report) for u in data["users"]}
-    for email, name, role in DEMO_STAFF:
-        _ensure_user(email, name, role, "da", report)
+    staff = [_ensure_user(email, name, role, "da", report) for email, name, role in DEMO_STAFF]
     organisations = {o["key"]: _ensure_organisation(o, report) for o in data["organisations"]}
     schema = ProfileSchema()
     for raw in data["profiles"]:
@@ -65,6 +66,7 @@ def load_demo_data(path: Path = DEMO_DATA) -> SeedReport:
     db.session.flush()
     if report.profiles:
         bump_profiles_version()
+    report.decisions = load_demo_history(staff[0])
     logger.info("demo data: %s", report)
     return report
 

@@ -11,6 +11,7 @@ def register_web(app: Flask) -> None:
         admin_users,
         dialogue_stats,
         dialogues,
+        match_model,
         organisations,
         pages,
         phase_guide,
