@@ -15,11 +15,11 @@ from spread.extensions import api, babel, csrf, db, migrate
 from spread.health import register_health
 from spread.i18n import register_i18n
 from spread.logs import configure_logging
+from spread.matchmaking.engine import register_suggestions
 from spread.queue import init_queue
 from spread.rate_limits import register_rate_limits
 from spread.routing import IdConverter
 from spread.security import register_security_headers
-from spread.matchmaking.engine import register_suggestions
 
 logger = logging.getLogger(__name__)
 

@@ -9,11 +9,11 @@ from sqlalchemy.orm import lazyload
 
 from spread.config import STALL_DAYS
 from spread.extensions import db
+from spread.matchmaking.suggestions import suggestions_for
 from spread.models import PairingRun, Profile, Role, Round, User
 from spread.queue import huey
 from spread.schemas.users import RegisterSchema
 from spread.services import demo, pairing_runs, users
-from spread.matchmaking.suggestions import suggestions_for
 from spread.services.run_liveness import beating
 
 # An idle worker looks for new tasks at least this often (the SQLite queue is polled).

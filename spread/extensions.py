@@ -38,7 +38,7 @@ class SpreadApi(Api):
     DEFAULT_ERROR_RESPONSE_NAME = None
 
     @property
-    def ERROR_SCHEMA(self):  # noqa: N802  (flask-smorest's name)
+    def ERROR_SCHEMA(self):
         from spread.api.common import ApiErrorSchema
 
         return ApiErrorSchema

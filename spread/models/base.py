@@ -1,11 +1,10 @@
 """Shared column helpers for the models."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import DateTime
 from sqlalchemy.orm import Mapped, mapped_column
-
 
 # Every id column is an INTEGER (32-bit signed on PostgreSQL): larger ids name nothing, and
 # handing them to the database fails instead of finding nothing.
@@ -14,7 +13,7 @@ MAX_ID = 2**31 - 1
 
 def utcnow() -> datetime:
     """Return the current time in UTC (a callable default, evaluated per row)."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class TimestampMixin:

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from spread.schemas.messages import N_
 from spread.schemas.base import BaseSchema, PageSchema, one_of, text
+from spread.schemas.messages import N_
 from spread.vocabulary import ORGANISATION_KINDS, REGIONS
 
 

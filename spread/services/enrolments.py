@@ -9,8 +9,8 @@ from sqlalchemy import and_, select
 from spread.extensions import db
 from spread.models import Enrolment, Interest, Pair, PairStatus, Profile, Round, RoundState, User
 from spread.models.base import utcnow
-from spread.services import audit
 from spread.schemas.messages import N_
+from spread.services import audit
 
 logger = logging.getLogger(__name__)
 

@@ -7,8 +7,8 @@ from marshmallow import ValidationError
 from sqlalchemy import Select, func, select
 
 from spread.extensions import db
-from spread.schemas.messages import N_
 from spread.models import Organisation, User
+from spread.schemas.messages import N_
 from spread.services.listing import contains
 
 logger = logging.getLogger(__name__)

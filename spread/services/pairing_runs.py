@@ -22,8 +22,15 @@ logger = logging.getLogger(__name__)
 
 METHODS = ("optimal", "stable")
 RUNNABLE_STATES = (RoundState.PAIRING.value, RoundState.REVIEW.value)
-__all__ = ["INTEREST_BONUS", "METHODS", "Progress", "RUNNABLE_STATES", "UNPAIRED_REASONS",
-           "execute_run", "start_run"]
+__all__ = [
+    "INTEREST_BONUS",
+    "METHODS",
+    "RUNNABLE_STATES",
+    "UNPAIRED_REASONS",
+    "Progress",
+    "execute_run",
+    "start_run",
+]
 
 UNPAIRED_REASONS = {
     "no_allowed_partner": N_("No allowed partner (own organisation, availability, bans)."),

@@ -14,15 +14,15 @@ from marshmallow import ValidationError
 from sqlalchemy import select, update
 
 from spread.extensions import db
+from spread.matchmaking.adapter import profile_to_matching
+from spread.matchmaking.store import current_fitted_model
 from spread.models import BannedPair, Enrolment, Pair, PairStatus, Profile, Round, RoundState, User
 from spread.models.base import utcnow
+from spread.schemas.messages import N_
 from spread.services import audit
 from spread.services.enrolments import active_enrolment
 from spread.services.errors import ConflictError
 from spread.services.rounds import check_version
-from spread.matchmaking.adapter import profile_to_matching
-from spread.matchmaking.store import current_fitted_model
-from spread.schemas.messages import N_
 
 logger = logging.getLogger(__name__)
 

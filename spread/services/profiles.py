@@ -7,9 +7,9 @@ from marshmallow import ValidationError
 from sqlalchemy import Select, or_, select
 
 from spread.extensions import db
-from spread.schemas.messages import N_
 from spread.models import Organisation, Profile, ProfileSector, ProfileTargetGroup, User
 from spread.models.matching_state import bump_profiles_version
+from spread.schemas.messages import N_
 from spread.schemas.profiles import profile_consistency_errors
 from spread.services.listing import contains
 

@@ -9,10 +9,10 @@ from sqlalchemy import or_, select
 
 from spread.extensions import db
 from spread.models import Pair, PairStatus, Profile, Round, RoundState, User
+from spread.schemas.messages import N_
 from spread.services.dialogues import open_dialogue
 from spread.services.mail import send_mail
 from spread.services.rounds import transition
-from spread.schemas.messages import N_
 
 VISIBLE_STATES = (RoundState.PUBLISHED.value, RoundState.CLOSED.value)
 

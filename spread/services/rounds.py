@@ -9,9 +9,9 @@ from sqlalchemy import Select, select
 from spread.extensions import db
 from spread.models import Round, RoundState, User
 from spread.models.round import LEGAL_TRANSITIONS
+from spread.schemas.messages import N_
 from spread.services import audit
 from spread.services.errors import StaleError
-from spread.schemas.messages import N_
 
 logger = logging.getLogger(__name__)
 

@@ -9,10 +9,10 @@ from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from spread.extensions import db
-from spread.schemas.messages import N_
 from spread.models import ApiToken, Role, User
 from spread.models.base import utcnow
 from spread.models.user import hash_token
+from spread.schemas.messages import N_
 
 logger = logging.getLogger(__name__)
 

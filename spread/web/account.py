@@ -10,9 +10,9 @@ from marshmallow import ValidationError
 
 from spread.auth import requires
 from spread.extensions import db
-from spread.read_models import dialogue_workspace
 from spread.jobs import accounts as account_jobs
 from spread.rate_limits import login_attempt
+from spread.read_models import dialogue_workspace
 from spread.schemas.messages import translate_errors
 from spread.schemas.users import (
     LoginSchema,
