@@ -119,6 +119,8 @@ def test_the_page_in_english_and_danish(client, create_user, login, login_en):
     html = page(client.get("/model"))
     assert "<h1>Matchmodel</h1>" in html and "Aktuelle vægte: version 1" in html
     assert "Beskrivelsernes tekst" in html and "Lær kandidatvægte" in html
+    assert "Matchingbibliotekets standardparametre." in html  # version 1's system note
+    assert "default parameters" not in html
 
 
 def test_learn_evaluate_adopt_and_roll_back_through_the_page(client, create_user, login_en):
