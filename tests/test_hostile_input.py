@@ -41,7 +41,7 @@ from spread.models import (
     User,
 )
 from spread.schemas.base import NUL_MESSAGE, BaseSchema
-from spread.services import mail, reminders
+from spread.services import demo, mail, reminders
 from spread.services.csv_writer import FORMULA_PREFIXES
 from tests.conftest import PASSWORD
 from tests.html import page
@@ -109,6 +109,7 @@ V = {
     "search": hostile("SEARCH", 1),
     "deletion reason": hostile("DELETION-REASON", 3),
     "login email": hostile("LOGIN-EMAIL", 2),
+    "model note": hostile("MODEL-NOTE", 1),
 }
 
 #: Where the scenario writes every free-text input field of the schemas (the declaring schema
@@ -145,6 +146,7 @@ COVERED_FIELDS = {
     "FollowUpInputSchema.explanation": "taker (page) and giver (API) follow-up",
     "UserSearchSchema.q": "search (admins' account list)",
     "DeleteAccountSchema.reason": "deletion reason (admins' page)",
+    "LearnSchema.note": "model note (match model page)",
 }
 
 
@@ -947,3 +949,13 @@ def test_personal_data_download_is_json(client, world):
     response = ok(client.get("/account/data.json"))
     assert response.mimetype == "application/json"
     assert response.json["account"]["name"] == V["taker name"]
+
+
+def test_the_match_model_page_escapes_the_note_of_a_version(client, world):
+    """A candidate's note is shown escaped in the list of versions."""
+    demo.load_demo_data()  # decided pairs to learn from
+    db.session.commit()
+    as_user(client, world.users["coordinator"])
+    ok(client.post("/model/learn", data={"note": V["model note"]}), 302)
+    html = page(ok(client.get("/model", headers=EN)))
+    assert escaping_problems(html, "model note") == []
