@@ -22,7 +22,7 @@ from flask import jsonify
 
 from spread import create_app
 from spread.extensions import db
-from spread.services.suggestions import engine
+from spread.matchmaking.engine import engine
 
 app = create_app()
 PRELOAD_SECONDS = None

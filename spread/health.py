@@ -10,11 +10,10 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, Flask
-from sqlalchemy import func, select, text
+from sqlalchemy import text
 
 from spread.extensions import csrf, db
 from spread.matchmaking import store
-from spread.models import FittedModel
 from spread.queue import queue_reachable
 
 logger = logging.getLogger(__name__)
@@ -45,8 +44,7 @@ def _newest_fit() -> dict | None:
     """The current model version and its newest stored fit's profiles version (None: unreadable)."""
     try:
         row = store.current_model_row()
-        newest = db.session.scalar(select(func.max(FittedModel.profiles_version))
-                                   .where(FittedModel.model_id == row.id))
+        newest = store.newest_stored(row.id)
         db.session.rollback()  # a read only; version 1 is created in its own transaction
         return {"version": row.version, "fitted_at_profiles_version": newest}
     except Exception:

@@ -6,6 +6,7 @@ marked for translation where they are raised (``N_``), not here.
 from flask_babel import lazy_gettext as _l
 
 from spread.models import Adoption
+from spread.models.match_model import DEFAULT_MODEL_NOTE
 
 ROUND_STATES = {
     "draft": _l("Draft"),
@@ -90,6 +91,9 @@ MODEL_CRITERIA = {
     "level": _l("Same level"),
     "facet": _l("Same facet"),
 }
+
+#: Notes the system stores on model versions (in English), as people read them.
+MODEL_SYSTEM_NOTES = {DEFAULT_MODEL_NOTE: _l("The matching library's default parameters.")}
 
 MODEL_STATUSES = {
     "candidate": _l("Candidate"),

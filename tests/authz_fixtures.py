@@ -23,6 +23,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import delete, insert, select
 
 from spread.extensions import db
+from spread.matchmaking.engine import engine
 from spread.models import User
 from spread.models.matching_state import bump_profiles_version
 from spread.services import (
@@ -33,7 +34,6 @@ from spread.services import (
     rounds,
 )
 from spread.services.account_links import CONFIRM, RESET, make_link_token
-from spread.services.suggestions import engine
 from tests.factories import (
     enrol_profiles,
     make_entry,

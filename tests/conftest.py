@@ -15,10 +15,11 @@ from werkzeug.security import generate_password_hash
 
 from spread import create_app
 from spread.extensions import db
+from spread.matchmaking.engine import engine, register_suggestions
 from spread.models import MatchModel, MatchModelStatus, Organisation, Profile, Role, User
 from spread.models.base import utcnow
+from spread.models.match_model import DEFAULT_MODEL_NOTE
 from spread.services import users as user_service
-from spread.services.suggestions import engine, register_suggestions
 from tests.databases import fresh_database
 from tests.factories import (  # noqa: F401  (fixtures for every test module)
     create_entry,
@@ -123,7 +124,7 @@ def app(_session_app: Flask) -> Iterator[Flask]:
         # As after the migration: the library's defaults are the current model version.
         db.session.add(MatchModel(version=1, params={}, weights=None,
                                   status=MatchModelStatus.CURRENT.value, created_at=utcnow(),
-                                  note="The matching library's default parameters."))
+                                  note=DEFAULT_MODEL_NOTE))
         db.session.commit()
 
 

@@ -1,7 +1,7 @@
 """Partner suggestions in the API, the pages and the command line; the index follows changes."""
 import pytest
 
-from spread.services.suggestions import engine
+from spread.matchmaking.engine import engine
 
 
 @pytest.fixture
@@ -113,7 +113,7 @@ def test_large_indexes_refit_in_the_background(app, client, token_for, profiles)
 def test_reasons_match_a_fresh_explanation_of_the_pair(client, token_for, profiles):
     # The service explains with the features the partner was ranked on; same answer as
     # transforming both profiles again.
-    from spread.services.suggestions import profile_to_matching
+    from spread.matchmaking.adapter import profile_to_matching
 
     response = client.get(f"/api/v1/profiles/{profiles['taker'].id}/suggestions",
                           headers=token_for(profiles["owner"]))
@@ -187,8 +187,10 @@ def test_table_gives_the_live_results(app, many_profiles, k):
     # of a profile (transformed again, scored against every candidate, explained anew) agree:
     # same partners in the same order, same scores and reasons. k=60 is beyond the table.
     from spread.extensions import db
+    from spread.matchmaking.adapter import profile_to_matching
+    from spread.matchmaking.index import MAX_K
+    from spread.matchmaking.suggestions import suggestions_for
     from spread.models import Profile
-    from spread.services.suggestions import MAX_K, profile_to_matching, suggestions_for
 
     index = engine().index()
     assert set(index.table) == {"giver", "taker"}

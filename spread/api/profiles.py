@@ -13,12 +13,12 @@ from spread.api.common import (
 )
 from spread.auth import allow, can_edit_profile, requires
 from spread.extensions import db
+from spread.matchmaking.suggestions import profile_with_version, suggestions_for
 from spread.models import Profile
 from spread.schemas.profiles import ProfileQuerySchema, ProfileSchema, ProfileUpdateSchema
 from spread.schemas.suggestions import SuggestionQuerySchema, SuggestionSchema
 from spread.services import profiles as service
 from spread.services.listing import paginate
-from spread.services.suggestions import profile_with_version, suggestions_for
 
 blp = ApiBlueprint("profiles", __name__, url_prefix="/api/v1/profiles", description="Profiles")
 ProfilePageSchema = page_schema(ProfileSchema, "ProfilePageSchema")

@@ -6,7 +6,7 @@ database is rebuilt on the spot; above ``SUGGESTIONS_SYNC_REFIT_LIMIT`` profiles
 thread rebuilds it while requests keep using the previous index. Rebuilding loads the stored
 fitted model (``store.serving_model``): it fits only when nothing is stored yet; otherwise the
 newest stored fit serves while the fit at the new profiles version is requested, and the index
-is rebuilt again once this process has stored that fit.
+is rebuilt again once that fit is stored, by whichever process fitted it.
 """
 from __future__ import annotations
 
@@ -43,8 +43,12 @@ class SuggestionEngine:
         return self.current()[0]
 
     def _stale(self, index: SuggestionIndex | None, version: int) -> bool:
-        return (index is None or index.version != version
-                or store.newest_stored_here(index.model_id) > index.fitted_at)
+        if index is None or index.version != version:
+            return True
+        # While the index serves an older fit, look for the newer one, which the queue's worker
+        # (on any host) may have stored by now: one small query, only in that window.
+        return index.fitted_at < version and (
+            store.newest_stored(index.model_id) or -1) > index.fitted_at
 
     def current(self, version: int | None = None) -> tuple[SuggestionIndex, int]:
         """The index to use and the database's profiles version (newer while a refit runs).

@@ -27,6 +27,7 @@ from spread.extensions import db
 from spread.matchmaking.adapter import active_profiles, profiles_to_matching
 from spread.models import FittedModel, MatchModel, MatchModelStatus, User
 from spread.models.base import utcnow
+from spread.models.match_model import DEFAULT_MODEL_NOTE
 from spread.models.matching_state import bump_profiles_version, profiles_version
 
 logger = logging.getLogger(__name__)
@@ -70,8 +71,6 @@ class StoreState:
         self.fits: dict[tuple[int, int], threading.Thread | object] = {}
         #: (fitted model row id, its creation time) -> the loaded model
         self.loaded: dict[tuple, LoadedModel] = {}
-        #: model id -> newest profiles version this process stored a fit for
-        self.newest_stored: dict[int, int] = {}
 
 
 def reset_state(app: Flask) -> None:
@@ -96,7 +95,7 @@ def current_model_row() -> MatchModel:
         _insert_soon(insert(MatchModel).values(
             version=_next_version(),
             params={}, weights=None, status=MatchModelStatus.CURRENT.value,
-            created_at=utcnow(), note="The matching library's default parameters."))
+            created_at=utcnow(), note=DEFAULT_MODEL_NOTE))
     except IntegrityError:  # another process created it at the same moment
         pass
     return db.session.scalar(select(MatchModel).where(
@@ -179,10 +178,6 @@ def store_fit(loaded: LoadedModel, n_profiles: int = 0) -> None:
     except OperationalError:  # e.g. SQLite busy: the fit still serves this process
         logger.exception("could not store the fitted model")
         return
-    state = _state()
-    with state.lock:
-        state.newest_stored[loaded.model_id] = max(
-            state.newest_stored.get(loaded.model_id, -1), loaded.profiles_version)
     logger.info("stored model version %s fitted at profiles version %s (%s bytes)",
                 loaded.model_version, loaded.profiles_version, len(blob))
 
@@ -261,9 +256,11 @@ def serving_model(version: int) -> LoadedModel:
     return loaded
 
 
-def newest_stored_here(model_id: int) -> int:
-    """The newest profiles version this process stored a fit of the model for (-1: none)."""
-    return _state().newest_stored.get(model_id, -1)
+def newest_stored(model_id: int) -> int | None:
+    """The newest profiles version the model has a stored fit for, from any process (None:
+    none stored)."""
+    return db.session.scalar(select(func.max(FittedModel.profiles_version))
+                             .where(FittedModel.model_id == model_id))
 
 
 def request_fit(version: int) -> None:

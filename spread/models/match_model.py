@@ -10,6 +10,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from spread.extensions import db
 from spread.models.base import utcnow
 
+#: The note of the version the migration (or an empty store) creates: the library's defaults.
+DEFAULT_MODEL_NOTE = "The matching library's default parameters."
+
 
 class MatchModelStatus(str, enum.Enum):
     """A model version is tried as a candidate, made current, then retired."""

@@ -12,7 +12,7 @@ from marshmallow import ValidationError
 from sqlalchemy.exc import IntegrityError
 
 from spread.extensions import db
-from spread.matchmaking.pairing_run import INTEREST_BONUS, Progress, execute_run
+from spread.matchmaking.pairing_run import execute_run
 from spread.models import PairingRun, Round, RoundState, User
 from spread.schemas.messages import N_
 from spread.services.errors import ConflictError
@@ -22,15 +22,7 @@ logger = logging.getLogger(__name__)
 
 METHODS = ("optimal", "stable")
 RUNNABLE_STATES = (RoundState.PAIRING.value, RoundState.REVIEW.value)
-__all__ = [
-    "INTEREST_BONUS",
-    "METHODS",
-    "RUNNABLE_STATES",
-    "UNPAIRED_REASONS",
-    "Progress",
-    "execute_run",
-    "start_run",
-]
+__all__ = ["METHODS", "RUNNABLE_STATES", "UNPAIRED_REASONS", "execute_run", "start_run"]
 
 UNPAIRED_REASONS = {
     "no_allowed_partner": N_("No allowed partner (own organisation, availability, bans)."),

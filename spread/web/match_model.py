@@ -30,7 +30,8 @@ def _page(errors: dict | None = None, status: int = 200):
     return render_template(
         "model/index.html", current=current, shares=versions.weight_shares(current),
         rows=rows, people=people, previous=versions.previous_version(), errors=errors or {},
-        criteria=labels.MODEL_CRITERIA, statuses=labels.MODEL_STATUSES), status
+        criteria=labels.MODEL_CRITERIA, statuses=labels.MODEL_STATUSES,
+        system_notes=labels.MODEL_SYSTEM_NOTES), status
 
 
 def _act(schema: Schema, action: Callable[[dict], object], message: Callable[[object], str]):

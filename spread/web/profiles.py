@@ -8,12 +8,12 @@ from werkzeug.datastructures import MultiDict
 
 from spread.auth import allow, can_edit_profile, requires
 from spread.extensions import db
+from spread.matchmaking.suggestions import suggestions_for
 from spread.models import Profile
 from spread.schemas.profiles import ProfileQuerySchema, ProfileSchema, ProfileUpdateSchema
 from spread.services import profiles as service
 from spread.services.listing import paginate
 from spread.services.organisations import active_organisations
-from spread.services.suggestions import suggestions_for
 from spread.web import bp
 from spread.web.archiving import archive_or_restore
 from spread.web.forms import flash_redirect, load_form, submit
